@@ -1,0 +1,21 @@
+"""adjoint: derivatives as the Lagrangian says they should be computed.
+
+A program is a constraint graph ``z_i = f_i(z_α(i))``. Its derivative is the solution of the
+adjoint system ``(I - J_zz)ᵀ λ = ∇_z J`` for the Lagrange multipliers λ: back-substitution
+where the graph is acyclic (reverse-mode AD), sparse direct and iterative solves where
+constraints form cycles or define a fixed point.
+"""
+
+from graphs.constraint_graph import ConstraintGraph
+
+from .differentiate import grad, value_and_grad
+from .errors import (
+    AdjointError, ConvergenceError, GraphError, MissingRuleError, NonFiniteError,
+    SingularSystemError, UnsupportedFunctionError,
+)
+
+__all__ = [
+    "grad", "value_and_grad", "ConstraintGraph",
+    "AdjointError", "ConvergenceError", "GraphError", "MissingRuleError", "NonFiniteError",
+    "SingularSystemError", "UnsupportedFunctionError",
+]

@@ -1,0 +1,8 @@
+"""What a program is: constraint graphs, primitives with their rules, tracing, structure.
+
+Imports numpy, scipy.sparse and networkx; never ``adjoint`` or ``solvers``.
+"""
+
+from .tape import Tape, Traced  # first: the rule tables import it back
+from .errors import AdjointError, GraphError, MissingRuleError, UnsupportedFunctionError
+from .primitive import PRIMITIVES, Primitive, defjvp, defvjp, primitive

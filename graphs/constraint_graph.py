@@ -1,0 +1,92 @@
+"""``ConstraintGraph``: a program as constraints ``z_i = f_i(z_α(i))`` on a networkx DiGraph."""
+
+import networkx as nx
+
+from .errors import GraphError
+
+
+class ConstraintGraph(nx.DiGraph):
+    """A program: inputs, and constraints ``z_name = fn(*[z_a for a in args])``.
+
+    There is an edge ``a -> name`` for every argument ``a`` of a constraint; the edge's
+    ``positions`` attribute lists where ``a`` appears in the ordered arguments. Node
+    attributes: ``kind`` (``"input"`` or ``"constraint"``), and for constraints ``fn``,
+    ``args`` (a tuple) and ``init`` (the initial value of a node on a cycle, or None).
+    Arguments may be named before they are defined, and a constraint may use its own node:
+    cycles are allowed; ``adjoint.solve`` iterates them.
+
+    Examples
+    --------
+    >>> import adjoint
+    >>> import adjoint.numpy as anp
+    >>> g = adjoint.ConstraintGraph()
+    >>> g.add_input("x")
+    >>> g.add_constraint("y", lambda x: anp.sin(x) * x, ["x"])
+    >>> sorted(g.inputs), sorted(g.constraints), list(g.edges)
+    (['x'], ['y'], [('x', 'y')])
+    """
+
+    def add_input(self, name):
+        """Declare the input ``name``; its value is given to ``adjoint.solve``."""
+        self._check_new(name, "an input")
+        self.add_node(name, kind="input")
+
+    def add_constraint(self, name, fn, args, init=None):
+        """Declare ``z_name = fn(*[z_a for a in args])``.
+
+        Parameters
+        ----------
+        name : hashable
+            The node defined by this constraint.
+        fn : callable
+            Built from ``adjoint.numpy`` functions and Python operators.
+        args : sequence of hashable
+            Ordered argument nodes; they may be defined later, or be ``name`` itself.
+        init : array_like, optional
+            The initial value when ``name`` lies on a cycle. A node with ``init`` is one the
+            cyclic solvers iterate on.
+        """
+        if not callable(fn):
+            raise GraphError(f"constraint '{name}': fn must be callable, got {type(fn).__name__}")
+        if isinstance(args, (str, bytes)) or not hasattr(args, "__iter__"):
+            raise GraphError(
+                f"constraint '{name}': args must be a list of node names, got {args!r}; "
+                f"write [{args!r}] for a single argument"
+            )
+        args = tuple(args)
+        self._check_new(name, "a constraint")
+        self.add_node(name, kind="constraint", fn=fn, args=args, init=init)
+        for position, arg in enumerate(args):
+            if self.has_edge(arg, name):
+                self.edges[arg, name]["positions"] = self.edges[arg, name]["positions"] + (position,)
+            else:
+                self.add_edge(arg, name, positions=(position,))
+
+    def _check_new(self, name, what):
+        kind = self.nodes[name].get("kind") if name in self else None
+        if kind == "input":
+            if what == "a constraint":
+                raise GraphError(f"'{name}' is an input: it cannot also be defined by a constraint")
+            raise GraphError(f"input '{name}' is declared twice")
+        if kind == "constraint":
+            raise GraphError(f"'{name}' is already defined by a constraint; it cannot be defined twice")
+
+    @property
+    def inputs(self):
+        """Names of the input nodes."""
+        return [n for n, k in self.nodes(data="kind") if k == "input"]
+
+    @property
+    def constraints(self):
+        """Names of the constraint nodes."""
+        return [n for n, k in self.nodes(data="kind") if k == "constraint"]
+
+    def validate(self):
+        """Raise ``GraphError`` naming the first argument that is used but never defined."""
+        for name, kind in self.nodes(data="kind"):
+            if kind is None:
+                users = sorted(map(repr, self.successors(name)))
+                raise GraphError(
+                    f"'{name}' is used as an argument by {', '.join(users)} but is neither an "
+                    f"input nor a constraint; declare it with add_input or add_constraint"
+                )

@@ -1,0 +1,189 @@
+"""numpy-style functions that trace: the body of ``adjoint.numpy``.
+
+Each takes numpy's arguments and applies the primitive of ``graphs/rules``; on plain values
+it is the numpy function itself. ``NUMPY_EQUIVALENTS`` maps numpy's own functions to these,
+so that numpy code applied to traced values dispatches here through NumPy's protocols.
+"""
+
+import numpy as np
+
+from .errors import UnsupportedFunctionError
+from .rules import elementwise as ew
+from .rules import linalg, reductions, shapes
+from .tape import Traced
+
+# Elementwise functions are the primitives themselves.
+add, subtract, multiply, divide, true_divide = ew.add, ew.subtract, ew.multiply, ew.divide, ew.divide
+power, negative, absolute, abs = ew.power, ew.negative, ew.absolute, ew.absolute  # noqa: A001
+sqrt, square, reciprocal, exp, exp2 = ew.sqrt, ew.square, ew.reciprocal, ew.exp, ew.exp2
+log, log2, log10, log1p, expm1 = ew.log, ew.log2, ew.log10, ew.log1p, ew.expm1
+sin, cos, tan, arcsin, arccos, arctan, arctan2 = ew.sin, ew.cos, ew.tan, ew.arcsin, ew.arccos, ew.arctan, ew.arctan2
+sinh, cosh, tanh, arcsinh, arccosh, arctanh = ew.sinh, ew.cosh, ew.tanh, ew.arcsinh, ew.arccosh, ew.arctanh
+maximum, minimum = ew.maximum, ew.minimum
+matmul, outer, dot = linalg.matmul, linalg.outer, linalg.dot
+
+
+def where(condition, x, y):
+    """``numpy.where(condition, x, y)``, differentiable in ``x`` and ``y``."""
+    return ew.where(_value(condition), x, y)
+
+
+def clip(a, a_min, a_max):
+    """``numpy.clip``, differentiable in all three arguments."""
+    return ew.clip(a, a_min, a_max)
+
+
+def sum(a, axis=None, keepdims=False):  # noqa: A001
+    """``numpy.sum``."""
+    return reductions.sum(a, axis=_axis(axis), keepdims=keepdims)
+
+
+def mean(a, axis=None, keepdims=False):
+    """``numpy.mean``."""
+    return reductions.mean(a, axis=_axis(axis), keepdims=keepdims)
+
+
+def max(a, axis=None, keepdims=False):  # noqa: A001
+    """``numpy.max``; ties share the derivative equally."""
+    return reductions.max(a, axis=_axis(axis), keepdims=keepdims)
+
+
+def min(a, axis=None, keepdims=False):  # noqa: A001
+    """``numpy.min``; ties share the derivative equally."""
+    return reductions.min(a, axis=_axis(axis), keepdims=keepdims)
+
+
+def prod(a, axis=None, keepdims=False):
+    """``numpy.prod``."""
+    return reductions.prod(a, axis=_axis(axis), keepdims=keepdims)
+
+
+amax, amin = max, min
+
+
+def reshape(a, shape):
+    """``numpy.reshape``."""
+    return shapes.reshape(a, shape=tuple(shape) if isinstance(shape, (list, tuple)) else (shape,))
+
+
+def ravel(a):
+    """``numpy.ravel``."""
+    return shapes.reshape(a, shape=(-1,))
+
+
+def transpose(a, axes=None):
+    """``numpy.transpose``."""
+    return shapes.transpose(a, axes=None if axes is None else tuple(axes))
+
+
+def expand_dims(a, axis):
+    """``numpy.expand_dims``."""
+    return shapes.expand_dims(a, axis=axis)
+
+
+def squeeze(a, axis=None):
+    """``numpy.squeeze``."""
+    return shapes.squeeze(a, axis=axis)
+
+
+def broadcast_to(a, shape):
+    """``numpy.broadcast_to``."""
+    return shapes.broadcast_to(a, shape=tuple(shape) if isinstance(shape, (list, tuple)) else (shape,))
+
+
+def concatenate(arrays, axis=0):
+    """``numpy.concatenate`` of a sequence of arrays."""
+    return shapes.concatenate(*arrays, axis=axis)
+
+
+def stack(arrays, axis=0):
+    """``numpy.stack`` of a sequence of arrays."""
+    return shapes.stack(*arrays, axis=axis)
+
+
+def hstack(arrays):
+    """``numpy.hstack``."""
+    arrays = [atleast_1d(a) for a in arrays]
+    return concatenate(arrays, axis=0 if np.ndim(_value(arrays[0])) == 1 else 1)
+
+
+def vstack(arrays):
+    """``numpy.vstack``."""
+    return concatenate([a if np.ndim(_value(a)) >= 2 else reshape(a, (1, -1)) for a in arrays], axis=0)
+
+
+def atleast_1d(a):
+    """``numpy.atleast_1d``."""
+    return reshape(a, (1,)) if np.ndim(_value(a)) == 0 else a
+
+
+def array(obj, dtype=None):
+    """``numpy.array``; a (nested) list holding traced values becomes a traced stack."""
+    if isinstance(obj, (list, tuple)) and _holds_traced(obj):
+        return stack([array(o) if isinstance(o, (list, tuple)) else o for o in obj])
+    if isinstance(obj, Traced):
+        return obj
+    return np.array(obj, dtype=dtype)
+
+
+def asarray(obj, dtype=None):
+    """``numpy.asarray``; traced values pass through unchanged."""
+    return array(obj, dtype) if isinstance(obj, (list, tuple, Traced)) else np.asarray(obj, dtype)
+
+
+def sparse_matmul(A, x):
+    """``A @ x`` for a constant ``scipy.sparse`` matrix ``A`` and a traced vector ``x``."""
+    return linalg.sparse_matmul(A, x)
+
+
+def _holds_traced(obj):
+    return any(_holds_traced(o) if isinstance(o, (list, tuple)) else isinstance(o, Traced) for o in obj)
+
+
+def _value(x):
+    return x.value if isinstance(x, Traced) else x
+
+
+def _axis(axis):
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+#: numpy functions (via ``__array_function__``) and ufuncs (via ``__array_ufunc__``) that
+#: have a traced equivalent. Anything else applied to a traced value is an error.
+NUMPY_EQUIVALENTS = {
+    np.sum: sum, np.mean: mean, np.max: max, np.min: min, np.prod: prod,
+    np.amax: max, np.amin: min,
+    np.reshape: reshape, np.ravel: ravel, np.transpose: transpose, np.expand_dims: expand_dims,
+    np.squeeze: squeeze, np.broadcast_to: broadcast_to, np.concatenate: concatenate,
+    np.stack: stack, np.hstack: hstack, np.vstack: vstack, np.atleast_1d: atleast_1d,
+    np.where: where, np.clip: clip, np.dot: dot, np.outer: outer, np.matmul: matmul,
+    np.add: add, np.subtract: subtract, np.multiply: multiply, np.true_divide: divide,
+    np.power: power, np.negative: negative, np.absolute: absolute, np.sqrt: sqrt,
+    np.square: square, np.reciprocal: reciprocal, np.exp: exp, np.exp2: exp2, np.log: log,
+    np.log2: log2, np.log10: log10, np.log1p: log1p, np.expm1: expm1, np.sin: sin, np.cos: cos,
+    np.tan: tan, np.arcsin: arcsin, np.arccos: arccos, np.arctan: arctan, np.arctan2: arctan2,
+    np.sinh: sinh, np.cosh: cosh, np.tanh: tanh, np.arcsinh: arcsinh, np.arccosh: arccosh,
+    np.arctanh: arctanh, np.maximum: maximum, np.minimum: minimum,
+    np.shape: lambda a: np.shape(_value(a)), np.ndim: lambda a: np.ndim(_value(a)),
+    np.size: lambda a: np.size(_value(a)), np.asarray: asarray, np.array: array,
+}
+
+#: Piecewise-constant functions: a traced argument contributes a zero derivative, so they
+#: are evaluated on plain values and their results are not traced.
+PIECEWISE_CONSTANT = {
+    np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.isfinite, np.isnan, np.isinf,
+    np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
+    np.logical_and, np.logical_or, np.logical_not, np.argmax, np.argmin, np.argsort,
+    np.all, np.any, np.allclose, np.isclose, np.zeros_like, np.ones_like, np.empty_like,
+    np.shape, np.ndim, np.size, np.sort,
+}
+
+
+def unsupported(func):
+    """The error for a numpy function without derivative rules applied to a traced value."""
+    name = getattr(func, "__name__", repr(func))
+    return UnsupportedFunctionError(
+        f"numpy.{name} has no derivative rule, and it was applied to a traced value; "
+        f"use the adjoint.numpy functions listed in adjoint.numpy.__all__, or register "
+        f"'{name}' as a primitive with defvjp/defjvp"
+    )

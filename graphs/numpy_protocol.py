@@ -1,0 +1,40 @@
+"""NumPy's dispatch protocols for traced values: unmodified numpy code traces.
+
+``numpy.sin(z)`` or ``A @ z`` (``A`` an ndarray) on a traced ``z`` reaches
+``Traced.__array_ufunc__`` / ``__array_function__``, which forward here.
+"""
+
+from . import numpy_functions as nf
+from .tape import Traced
+
+
+def _plain(x):
+    if isinstance(x, Traced):
+        return x.value
+    if isinstance(x, (list, tuple)):
+        return type(x)(_plain(v) for v in x)
+    return x
+
+
+def array_ufunc(ufunc, method, inputs, kwargs):
+    if method == "__call__" and not kwargs:
+        if ufunc in nf.PIECEWISE_CONSTANT:
+            return ufunc(*_plain(inputs))
+        fn = nf.NUMPY_EQUIVALENTS.get(ufunc)
+        if fn is not None:
+            return fn(*inputs)
+    if kwargs.get("out") is not None:
+        raise nf.UnsupportedFunctionError(
+            f"numpy.{ufunc.__name__} with out= would write into an array in place; traced "
+            f"values are immutable, so assign the result instead"
+        )
+    raise nf.unsupported(ufunc if method == "__call__" else getattr(ufunc, method))
+
+
+def array_function(func, args, kwargs):
+    if func in nf.PIECEWISE_CONSTANT:
+        return func(*_plain(args), **_plain(kwargs))
+    fn = nf.NUMPY_EQUIVALENTS.get(func)
+    if fn is None:
+        raise nf.unsupported(func)
+    return fn(*args, **kwargs)

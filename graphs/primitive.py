@@ -1,0 +1,116 @@
+"""Primitives: numpy functions with derivative rules, and the registry of them by name.
+
+A primitive is the smallest constraint ``z_i = f_i(z_α(i))`` the library differentiates.
+Rules are registered declaratively, one table per family of primitives (``graphs/rules``),
+as autograd's ``defvjp`` does:
+
+* ``vjp(g, ans, *args, **params)`` returns the cotangent of one argument given the cotangent
+  ``g`` of the result: ``(∂f/∂arg)ᵀ g``, already reduced to the argument's shape.
+* ``jvp(t, ans, *args, **params)`` returns the tangent of the result caused by the tangent
+  ``t`` of one argument: ``(∂f/∂arg) t``, with the result's shape.
+
+Rules act on plain numpy values; the adjoint layer evaluates them, nothing traces them.
+"""
+
+from .errors import MissingRuleError
+from .tape import bind
+
+#: Every primitive by name. Loading a saved graph looks primitives up here and nowhere else,
+#: so a file can only name code that this library defines.
+PRIMITIVES = {}
+
+
+class Primitive:
+    """A numpy function ``impl`` whose derivative rules are known.
+
+    Calling a primitive on plain values runs ``impl``; calling it with a traced argument
+    also records the application on that argument's tape (see ``graphs.tape``).
+    """
+
+    __slots__ = ("name", "impl", "vjps", "jvps")
+
+    def __init__(self, name, impl):
+        self.name = name
+        self.impl = impl
+        self.vjps = {}
+        self.jvps = {}
+
+    def __call__(self, *args, **params):
+        return bind(self, args, params)
+
+    def __repr__(self):
+        return f"<primitive {self.name}>"
+
+    def vjp(self, argnum):
+        """The VJP rule for argument ``argnum``; raises ``MissingRuleError`` if absent."""
+        rule = self.vjps.get(argnum)
+        if rule is None:
+            raise MissingRuleError(
+                f"primitive '{self.name}' has no VJP rule for argument {argnum}: a derivative "
+                f"flows into it; register one with defvjp, or keep that argument constant"
+            )
+        return rule
+
+    def jvp(self, argnum):
+        """The JVP rule for argument ``argnum``; raises ``MissingRuleError`` if absent."""
+        rule = self.jvps.get(argnum)
+        if rule is None:
+            raise MissingRuleError(
+                f"primitive '{self.name}' has no JVP rule for argument {argnum}: a tangent "
+                f"flows into it; register one with defjvp, or keep that argument constant"
+            )
+        return rule
+
+
+def primitive(impl, name=None):
+    """Register ``impl`` as a primitive under ``name`` (default: ``impl.__name__``).
+
+    Examples
+    --------
+    >>> from graphs.primitive import primitive, defvjp, PRIMITIVES
+    >>> cube = primitive(lambda x: x ** 3, name="example_cube")
+    >>> defvjp(cube, lambda g, ans, x: 3 * x ** 2 * g)
+    >>> cube(2.0), cube.vjp(0)(1.0, 8.0, 2.0), "example_cube" in PRIMITIVES
+    (8.0, 12.0, True)
+    """
+    name = name or impl.__name__
+    if name in PRIMITIVES:
+        raise ValueError(f"a primitive named '{name}' is already registered")
+    prim = Primitive(name, impl)
+    PRIMITIVES[name] = prim
+    return prim
+
+
+def defvjp(prim, *rules):
+    """Register VJP rules for ``prim``, one per argument (``None``: not differentiable)."""
+    for argnum, rule in enumerate(rules):
+        if rule is not None:
+            prim.vjps[argnum] = rule
+
+
+def defjvp(prim, *rules):
+    """Register JVP rules for ``prim``, one per argument (``None``: not differentiable)."""
+    for argnum, rule in enumerate(rules):
+        if rule is not None:
+            prim.jvps[argnum] = rule
+
+
+def def_variadic(prim, vjp, jvp):
+    """Register rules for a primitive of any number of array arguments (concatenate, stack).
+
+    ``vjp(argnum, g, ans, *args, **params)`` and ``jvp(argnum, t, ans, *args, **params)``.
+    """
+    prim.vjps = _Variadic(vjp)
+    prim.jvps = _Variadic(jvp)
+
+
+class _Variadic(dict):
+    """A rule table answering every argument number with one rule bound to that number."""
+
+    def __init__(self, rule):
+        super().__init__()
+        self.rule = rule
+
+    def get(self, argnum, default=None):
+        rule = self.rule
+        return lambda *a, **kw: rule(argnum, *a, **kw)

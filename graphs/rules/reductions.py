@@ -1,0 +1,89 @@
+"""Reductions (sum, mean, max, min, prod with ``axis`` and ``keepdims``) and their rules."""
+
+import numpy as np
+
+from ..primitive import defjvp, defvjp, primitive
+
+sum = primitive(np.sum, "sum")  # noqa: A001 - the numpy name is the interface
+mean = primitive(np.mean, "mean")
+max = primitive(np.max, "max")  # noqa: A001
+min = primitive(np.min, "min")  # noqa: A001
+prod = primitive(np.prod, "prod")
+
+
+def _axes(x, axis):
+    ndim = np.ndim(x)
+    if axis is None:
+        return tuple(range(ndim))
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return tuple(sorted(a % ndim for a in axes))
+
+
+def _restore(g, x, axis, keepdims):
+    """Put back the reduced axes of ``g`` so it broadcasts against ``x``."""
+    if keepdims or np.ndim(x) == 0:
+        return g
+    return np.expand_dims(g, _axes(x, axis))
+
+
+def _count(x, axis):
+    shape = np.shape(x)
+    return int(np.prod([shape[a] for a in _axes(x, axis)]))
+
+
+def _chooser(ans, x, axis, keepdims):
+    """The mask of extremal entries, ties sharing equally (as autograd does)."""
+    hit = x == _restore(ans, x, axis, keepdims)
+    return hit / hit.sum(axis=_axes(x, axis), keepdims=True)
+
+
+def _sum_vjp(g, ans, x, axis=None, keepdims=False, **_):
+    return np.broadcast_to(_restore(g, x, axis, keepdims), np.shape(x))
+
+
+def _mean_vjp(g, ans, x, axis=None, keepdims=False, **_):
+    return _sum_vjp(g, ans, x, axis, keepdims) / _count(x, axis)
+
+
+def _extremum_vjp(g, ans, x, axis=None, keepdims=False, **_):
+    return _restore(g, x, axis, keepdims) * _chooser(ans, x, axis, keepdims)
+
+
+def _prod_vjp(g, ans, x, axis=None, keepdims=False, **_):
+    # d prod / d x_k = prod of the others; computed without dividing by x so zeros are fine.
+    x = np.asarray(x, dtype=float)
+    axes = _axes(x, axis)
+    moved = np.moveaxis(x, axes, tuple(range(len(axes))))
+    flat = moved.reshape((-1,) + moved.shape[len(axes):])
+    before = np.cumprod(np.concatenate([np.ones_like(flat[:1]), flat[:-1]]), axis=0)
+    after = np.cumprod(np.concatenate([np.ones_like(flat[:1]), flat[::-1][:-1]]), axis=0)[::-1]
+    others = np.moveaxis((before * after).reshape(moved.shape), tuple(range(len(axes))), axes)
+    return _restore(g, x, axis, keepdims) * others
+
+
+defvjp(sum, _sum_vjp)
+defvjp(mean, _mean_vjp)
+defvjp(max, _extremum_vjp)
+defvjp(min, _extremum_vjp)
+defvjp(prod, _prod_vjp)
+
+defjvp(sum, lambda t, ans, x, axis=None, keepdims=False, **_: np.sum(t, axis=axis, keepdims=keepdims))
+defjvp(mean, lambda t, ans, x, axis=None, keepdims=False, **_: np.mean(t, axis=axis, keepdims=keepdims))
+defjvp(
+    max,
+    lambda t, ans, x, axis=None, keepdims=False, **_: np.sum(
+        t * _chooser(ans, x, axis, keepdims), axis=axis, keepdims=keepdims
+    ),
+)
+defjvp(
+    min,
+    lambda t, ans, x, axis=None, keepdims=False, **_: np.sum(
+        t * _chooser(ans, x, axis, keepdims), axis=axis, keepdims=keepdims
+    ),
+)
+defjvp(
+    prod,
+    lambda t, ans, x, axis=None, keepdims=False, **_: np.sum(
+        t * _prod_vjp(np.ones_like(ans), ans, x, axis, keepdims), axis=axis, keepdims=keepdims
+    ),
+)

@@ -1,0 +1,82 @@
+"""Shape primitives (reshape, transpose, expand/squeeze, broadcast, join, index) and rules.
+
+Their derivatives move entries without changing them; the adjoint of indexing is a
+scatter-add (``numpy.add.at``), so repeated integer indices accumulate.
+"""
+
+import numpy as np
+
+from ..primitive import def_variadic, defjvp, defvjp, primitive
+from .broadcasting import unbroadcast
+
+reshape = primitive(lambda x, shape: np.reshape(x, shape), "reshape")
+transpose = primitive(lambda x, axes=None: np.transpose(x, axes), "transpose")
+expand_dims = primitive(lambda x, axis: np.expand_dims(x, axis), "expand_dims")
+squeeze = primitive(lambda x, axis=None: np.squeeze(x, axis), "squeeze")
+broadcast_to = primitive(lambda x, shape: np.broadcast_to(x, shape), "broadcast_to")
+index = primitive(lambda x, index: np.asarray(x)[index], "index")
+concatenate = primitive(lambda *xs, axis=0: np.concatenate(xs, axis=axis), "concatenate")
+stack = primitive(lambda *xs, axis=0: np.stack(xs, axis=axis), "stack")
+
+
+def _transpose_back(g, axes, ndim):
+    return np.transpose(g, None if axes is None else np.argsort([a % ndim for a in axes]))
+
+
+def _scatter_add(g, x, index):
+    out = np.zeros(np.shape(x), dtype=np.result_type(g, float))
+    np.add.at(out, index, g)
+    return out
+
+
+def _pieces(axis, xs):
+    """The bounds of each argument along the joined axis."""
+    ndim = np.ndim(xs[0])
+    axis = axis % ndim
+    bounds = np.cumsum([0] + [np.shape(x)[axis] for x in xs])
+    return axis, bounds
+
+
+def _concatenate_vjp(argnum, g, ans, *xs, axis=0):
+    axis, bounds = _pieces(axis, xs)
+    sl = [slice(None)] * np.ndim(g)
+    sl[axis] = slice(bounds[argnum], bounds[argnum + 1])
+    return g[tuple(sl)]
+
+
+def _concatenate_jvp(argnum, t, ans, *xs, axis=0):
+    axis, bounds = _pieces(axis, xs)
+    out = np.zeros(np.shape(ans), dtype=np.result_type(t, float))
+    sl = [slice(None)] * np.ndim(ans)
+    sl[axis] = slice(bounds[argnum], bounds[argnum + 1])
+    out[tuple(sl)] = t
+    return out
+
+
+def _stack_vjp(argnum, g, ans, *xs, axis=0):
+    return np.take(g, argnum, axis=axis % np.ndim(ans))
+
+
+def _stack_jvp(argnum, t, ans, *xs, axis=0):
+    out = np.zeros(np.shape(ans), dtype=np.result_type(t, float))
+    sl = [slice(None)] * np.ndim(ans)
+    sl[axis % np.ndim(ans)] = argnum
+    out[tuple(sl)] = t
+    return out
+
+
+defvjp(reshape, lambda g, ans, x, shape: np.reshape(g, np.shape(x)))
+defvjp(transpose, lambda g, ans, x, axes=None: _transpose_back(g, axes, np.ndim(x)))
+defvjp(expand_dims, lambda g, ans, x, axis: np.reshape(g, np.shape(x)))
+defvjp(squeeze, lambda g, ans, x, axis=None: np.reshape(g, np.shape(x)))
+defvjp(broadcast_to, lambda g, ans, x, shape: unbroadcast(g, x))
+defvjp(index, lambda g, ans, x, index: _scatter_add(g, x, index))
+def_variadic(concatenate, _concatenate_vjp, _concatenate_jvp)
+def_variadic(stack, _stack_vjp, _stack_jvp)
+
+defjvp(reshape, lambda t, ans, x, shape: np.reshape(t, np.shape(ans)))
+defjvp(transpose, lambda t, ans, x, axes=None: np.transpose(t, axes))
+defjvp(expand_dims, lambda t, ans, x, axis: np.reshape(t, np.shape(ans)))
+defjvp(squeeze, lambda t, ans, x, axis=None: np.reshape(t, np.shape(ans)))
+defjvp(broadcast_to, lambda t, ans, x, shape: np.broadcast_to(t, shape))
+defjvp(index, lambda t, ans, x, index: np.asarray(t)[index])

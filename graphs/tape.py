@@ -1,0 +1,187 @@
+"""Tracing: recording numpy-style code as a constraint graph of primitive applications.
+
+A ``Tape`` is the constraint graph of one traced evaluation, already in topological order:
+record ``i`` is the constraint ``z_i = prim_i(z_parents(i), constants)``. A ``Traced`` value
+is a variable ``z_i`` of a tape: it carries its numpy value and its record index, and
+applying primitives to it appends records. Values reach the primitives through Python
+operators, ``adjoint.numpy`` functions and NumPy's ``__array_ufunc__`` /
+``__array_function__`` protocols (see ``graphs.numpy_protocol``).
+"""
+
+import numpy as np
+
+from .errors import GraphError, UnsupportedFunctionError
+
+
+class Tape:
+    """The records of one trace. Each record is ``(prim, values, params, parents, ans)``.
+
+    ``parents[k]`` is the record index of argument ``k`` or ``-1`` when the argument is a
+    constant; ``values`` hold the plain argument values; inputs are records with
+    ``prim is None``.
+    """
+
+    __slots__ = ("records",)
+
+    def __init__(self):
+        self.records = []
+
+    def __len__(self):
+        return len(self.records)
+
+    def input(self, value):
+        """A new input variable of this tape holding ``value``."""
+        self.records.append((None, (), None, (), value))
+        return Traced(value, self, len(self.records) - 1)
+
+
+def bind(prim, args, params):
+    """Apply ``prim``: plainly if no argument is traced, else recording it on the tape."""
+    tape = None
+    for a in args:
+        if a.__class__ is Traced:
+            if tape is None:
+                tape = a.tape
+            elif a.tape is not tape:
+                raise GraphError(
+                    f"'{prim.name}' mixes values traced by two different traces; a function "
+                    f"given to fixed_point or a constraint must receive every traced value it "
+                    f"uses as an argument, not capture it from an enclosing trace"
+                )
+    if tape is None:
+        return prim.impl(*args, **params)
+    parents = tuple(a.index if a.__class__ is Traced else -1 for a in args)
+    values = tuple(a.value if a.__class__ is Traced else a for a in args)
+    ans = prim.impl(*values, **params)
+    records = tape.records
+    records.append((prim, values, params, parents, ans))
+    return Traced(ans, tape, len(records) - 1)
+
+
+class Traced:
+    """A traced variable: its value, and the tape and record index that define it."""
+
+    __slots__ = ("value", "tape", "index")
+    __array_priority__ = 1000.0
+
+    def __init__(self, value, tape, index):
+        self.value = value
+        self.tape = tape
+        self.index = index
+
+    shape = property(lambda self: np.shape(self.value))
+    ndim = property(lambda self: np.ndim(self.value))
+    size = property(lambda self: np.size(self.value))
+    dtype = property(lambda self: np.result_type(self.value))
+
+    def __len__(self):
+        return len(self.value)
+
+    def __repr__(self):
+        return f"Traced({self.value!r}, record={self.index})"
+
+    def __bool__(self):
+        return bool(self.value)
+
+    def __float__(self):
+        raise UnsupportedFunctionError(
+            "float() of a traced value would drop its derivative; keep it an array, or use "
+            "a comparison (its result is untraced) for control flow"
+        )
+
+    __int__ = __complex__ = __index__ = __float__
+
+    def __array__(self, dtype=None, copy=None):
+        raise UnsupportedFunctionError(
+            "converting a traced value to a plain ndarray would drop its derivative; use "
+            "adjoint.numpy functions (adjoint.numpy.array to build arrays of traced values, "
+            "adjoint.numpy.sparse_matmul(A, z) for a scipy.sparse matrix A)"
+        )
+    __hash__ = object.__hash__
+
+    # Comparisons are piecewise constant: their derivative is zero, so they are not traced.
+    def __lt__(self, other): return self.value < _value(other)
+    def __le__(self, other): return self.value <= _value(other)
+    def __gt__(self, other): return self.value > _value(other)
+    def __ge__(self, other): return self.value >= _value(other)
+    def __eq__(self, other): return self.value == _value(other)
+    def __ne__(self, other): return self.value != _value(other)
+
+    def __add__(self, other): return _ops.add(self, other)
+    def __radd__(self, other): return _ops.add(other, self)
+    def __sub__(self, other): return _ops.subtract(self, other)
+    def __rsub__(self, other): return _ops.subtract(other, self)
+    def __mul__(self, other): return _ops.multiply(self, other)
+    def __rmul__(self, other): return _ops.multiply(other, self)
+    def __truediv__(self, other): return _ops.divide(self, other)
+    def __rtruediv__(self, other): return _ops.divide(other, self)
+    def __pow__(self, other): return _ops.power(self, other)
+    def __rpow__(self, other): return _ops.power(other, self)
+    def __matmul__(self, other): return _linalg.matmul(self, other)
+    def __rmatmul__(self, other): return _linalg.matmul(other, self)
+    def __neg__(self): return _ops.negative(self)
+    def __pos__(self): return self
+    def __abs__(self): return _ops.absolute(self)
+    def __getitem__(self, index): return _shapes.index(self, index=index)
+
+    @property
+    def T(self):
+        return _shapes.transpose(self)
+
+    def transpose(self, *axes):
+        return _shapes.transpose(self, axes=_axes_arg(axes))
+
+    def reshape(self, *shape):
+        return _shapes.reshape(self, shape=_axes_arg(shape))
+
+    def ravel(self):
+        return _shapes.reshape(self, shape=(-1,))
+
+    def flatten(self):
+        return _shapes.reshape(self, shape=(-1,))
+
+    def squeeze(self, axis=None):
+        return _shapes.squeeze(self, axis=axis)
+
+    def sum(self, axis=None, keepdims=False):
+        return _reductions.sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return _reductions.mean(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return _reductions.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return _reductions.min(self, axis=axis, keepdims=keepdims)
+
+    def prod(self, axis=None, keepdims=False):
+        return _reductions.prod(self, axis=axis, keepdims=keepdims)
+
+    def dot(self, other):
+        return _linalg.dot(self, other)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return _protocol.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return _protocol.array_function(func, args, kwargs)
+
+
+def _value(x):
+    return x.value if x.__class__ is Traced else x
+
+
+def _axes_arg(axes):
+    """``x.reshape(2, 3)`` and ``x.reshape((2, 3))`` alike, as numpy allows."""
+    if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+        return None if axes[0] is None else tuple(axes[0])
+    return tuple(axes) or None
+
+
+# The operator methods above resolve these modules at call time; they import this module.
+from .rules import elementwise as _ops  # noqa: E402
+from .rules import linalg as _linalg  # noqa: E402
+from .rules import reductions as _reductions  # noqa: E402
+from .rules import shapes as _shapes  # noqa: E402
+from . import numpy_protocol as _protocol  # noqa: E402
