@@ -9,13 +9,18 @@ constraints form cycles or define a fixed point.
 from graphs.constraint_graph import ConstraintGraph
 
 from .differentiate import grad, value_and_grad
+from .fixed_point import fixed_point
+from .solution import BlockReport, Solution
+from .block_pass import ConvergenceWarning
+from .solve import solve
 from .errors import (
     AdjointError, ConvergenceError, GraphError, MissingRuleError, NonFiniteError,
     SingularSystemError, UnsupportedFunctionError,
 )
 
 __all__ = [
-    "grad", "value_and_grad", "ConstraintGraph",
+    "grad", "value_and_grad", "fixed_point", "solve", "Solution", "BlockReport", "ConstraintGraph",
+    "ConvergenceWarning",
     "AdjointError", "ConvergenceError", "GraphError", "MissingRuleError", "NonFiniteError",
     "SingularSystemError", "UnsupportedFunctionError",
 ]

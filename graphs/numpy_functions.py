@@ -182,8 +182,14 @@ PIECEWISE_CONSTANT = {
 def unsupported(func):
     """The error for a numpy function without derivative rules applied to a traced value."""
     name = getattr(func, "__name__", repr(func))
+    owner = getattr(func, "__self__", None)
+    if isinstance(owner, np.ufunc):  # a ufunc method: numpy.add.reduce, numpy.multiply.outer
+        qualified = f"numpy.{owner.__name__}.{name}"
+    else:  # numpy.cumsum, numpy.linalg.det, numpy.fft.fft
+        module = getattr(func, "__module__", None) or "numpy"
+        qualified = f"{module if module.startswith('numpy') else 'numpy'}.{name}"
     return UnsupportedFunctionError(
-        f"numpy.{name} has no derivative rule, and it was applied to a traced value; "
+        f"{qualified} has no derivative rule, and it was applied to a traced value; "
         f"use the adjoint.numpy functions listed in adjoint.numpy.__all__, or register "
         f"'{name}' as a primitive with defvjp/defjvp"
     )

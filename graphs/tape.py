@@ -21,10 +21,11 @@ class Tape:
     ``prim is None``.
     """
 
-    __slots__ = ("records",)
+    __slots__ = ("records", "reports")
 
     def __init__(self):
         self.records = []
+        self.reports = []  # reports of the cyclic blocks (fixed points) met while tracing
 
     def __len__(self):
         return len(self.records)

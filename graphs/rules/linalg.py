@@ -34,11 +34,12 @@ def _promoted(a, b):
 
 
 def _g_promoted(g, a, b):
+    # b's axis first: for 1-D @ 1-D the cotangent is 0-d, and needs both axes back.
     g = np.asarray(g)
-    if np.ndim(a) == 1:
-        g = np.expand_dims(g, -2)
     if np.ndim(b) == 1:
         g = np.expand_dims(g, -1)
+    if np.ndim(a) == 1:
+        g = np.expand_dims(g, -2)
     return g
 
 

@@ -1,0 +1,126 @@
+"""The adjoint pass of a cyclic block: ``(I - J_BB)ᵀ λ_B = rhs_B``.
+
+``direct`` assembles ``I - J_BB`` over the whole block and factors it (SuperLU). Every other
+method works on the reduced system of the iterates ``T`` (design.md, "Tearing"): back-
+substituting through the block with its feedback edges cut maps multipliers of the iterates
+to what flows back into them, ``λ_T ↦ (∂F/∂T)ᵀ λ_T``, and the interior's right-hand sides to
+``b_T``; then ``(I - (∂F/∂T)ᵀ) λ_T = b_T`` is solved (GMRES, BiCGSTAB, LGMRES, fixed-point
+iteration), truncated (Neumann-k), or skipped (JFB: ``λ_T = b_T``, back-substitution with the
+feedback edges cut). The interior's multipliers follow by one more back-substitution.
+Whatever the method, the residual of the full block system is computed afterwards.
+"""
+
+import numpy as np
+import scipy.sparse.linalg as spla
+
+import solvers
+
+from .cyclic_forward import BlockState
+from .jacobians import assemble
+from .settings import AUTO_DIRECT_MAX_SIZE
+
+
+def _plus(a, b):
+    return b if a is None else (a if b is None else a + b)
+
+
+def _add(acc, name, c):
+    acc[name] = c if acc.get(name) is None else acc[name] + c
+
+
+def back_substitute_block(block, lins, seeds, rhs):
+    """Back-substitute through the block with its feedback edges cut.
+
+    ``seeds`` are the multipliers of the iterates; ``rhs`` the right-hand sides of the
+    interior. Returns ``(λ of the interior, contributions flowing into the iterates)``.
+    """
+    is_iterate = set(block.iterates)
+    members = set(block.nodes)
+    lam, into_iterates = {}, {}
+    for name in reversed(block.nodes):
+        if name in is_iterate:
+            g = seeds.get(name)
+        else:  # its users come later in the block's order: their contributions are all in
+            g = lam[name] = _plus(rhs.get(name), lam.get(name))
+        if g is None:
+            continue
+        for a, c in zip(lins[name].args, lins[name].vjp(g)):
+            if c is None or a not in members:
+                continue
+            _add(into_iterates if a in is_iterate else lam, a, c)
+    return lam, into_iterates
+
+
+def solve_adjoint(block, lins, rhs, method, settings):
+    """The multipliers of the block; returns ``(λ per node, contributions to outer args, report)``.
+
+    ``rhs[n]`` is ``∇_{z_n} J`` plus what flowed back from users outside the block (``None``
+    for zero). The report's ``residual`` is ``‖(I - J_BB)ᵀ λ - rhs‖ / ‖rhs‖`` over the block.
+    """
+    shapes = {n: lins[n].value.shape for n in block.nodes}
+    rhs = {n: (None if rhs.get(n) is None else np.broadcast_to(rhs[n], shapes[n])) for n in block.nodes}
+    if method == "auto":
+        total = sum(lins[n].value.size for n in block.nodes)
+        method = "direct" if total <= AUTO_DIRECT_MAX_SIZE else "gmres"
+    options = dict(settings.adjoint_options)
+    if method == "direct":
+        lam, report = _direct(block, lins, rhs, shapes, settings, options)
+    else:
+        lam, report = _reduced(block, lins, rhs, shapes, method, settings, options)
+    residual, outer = _kkt_residual(block, lins, rhs, lam, shapes)
+    report.residual = residual
+    return lam, outer, report
+
+
+def _zeros_or(x, shape):
+    return np.zeros(shape) if x is None else x
+
+
+def _direct(block, lins, rhs, shapes, settings, options):
+    full = BlockState(block.nodes, shapes)
+    sizes = dict(zip(block.nodes, full.sizes))
+    J = assemble(block.nodes, block.nodes, lins, sizes)
+    b = full.pack({n: _zeros_or(rhs[n], shapes[n]) for n in block.nodes})
+    x, report = solvers.solve_linear("direct", J.T.tocsr(), b, **settings.tolerances(), **options)
+    return full.unpack(x), report
+
+
+def _reduced(block, lins, rhs, shapes, method, settings, options):
+    state = BlockState(block.iterates, shapes)
+    _, into = back_substitute_block(block, lins, {}, rhs)
+    b = state.pack({t: _zeros_or(rhs[t], shapes[t]) + _zeros_or(into.get(t), shapes[t]) for t in block.iterates})
+
+    def K(v):  # (∂F/∂T)ᵀ v: what flows back into the iterates from their multipliers v
+        _, flows = back_substitute_block(block, lins, state.unpack(np.asarray(v).ravel()), {})
+        return state.pack({t: _zeros_or(flows.get(t), shapes[t]) for t in block.iterates})
+
+    if method == "jfb":
+        x, report = b, solvers.SolveReport("jfb", True, 0, 0.0, [], "JFB: λ_T = b_T, no solve", exact=False)
+    else:
+        op = spla.LinearOperator((b.size, b.size), matvec=K, dtype=np.float64)
+        x, report = solvers.solve_linear(method, op, b, **settings.tolerances(), **options)
+    lam_T = state.unpack(x)
+    lam, _ = back_substitute_block(block, lins, lam_T, rhs)
+    lam.update(lam_T)
+    return {n: _zeros_or(lam.get(n), shapes[n]) for n in block.nodes}, report
+
+
+def _kkt_residual(block, lins, rhs, lam, shapes):
+    """``‖λ_B - rhs_B - J_BBᵀ λ_B‖ / ‖rhs_B‖``, and the contributions to arguments outside."""
+    members = set(block.nodes)
+    acc, outer = {}, []
+    for name in block.nodes:
+        for a, c in zip(lins[name].args, lins[name].vjp(lam[name])):
+            if c is None:
+                continue
+            if a in members:
+                _add(acc, a, c)
+            else:
+                outer.append((a, c))
+    r2 = b2 = 0.0
+    for n in block.nodes:
+        r = lam[n] - _zeros_or(rhs[n], shapes[n]) - _zeros_or(acc.get(n), shapes[n])
+        r2 += float(np.sum(r * r))
+        b2 += 0.0 if rhs[n] is None else float(np.sum(rhs[n] * rhs[n]))
+    residual = np.sqrt(r2) / np.sqrt(b2) if b2 > 0 else np.sqrt(r2)
+    return residual, outer

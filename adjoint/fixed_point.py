@@ -1,0 +1,94 @@
+"""``fixed_point``: ``z* = f(z*, *params)`` inside traced code, differentiable in ``params``.
+
+The fixed point is a cyclic component of the traced program: one node ``z`` with the
+constraint ``z = f(z, params)``. It is solved forward by the cyclic-block solvers, recorded
+on the caller's tape as one record, and its VJP is the block's adjoint solve
+``(I - ∂f/∂z)ᵀ λ = ḡ`` followed by ``(∂f/∂params)ᵀ λ``: the implicit function theorem.
+"""
+
+import numpy as np
+
+from graphs.constraint_graph import ConstraintGraph
+from graphs.primitive import Primitive
+from graphs.structure import strongly_connected_blocks
+from graphs.tape import Traced, bind
+
+from .block_pass import adjoint_block, forward_block
+from .containers import flatten
+from .settings import ADJOINT_METHODS, FORWARD_METHODS, Settings, check_method_choice
+from .solution import BlockReport
+
+_STATE = "z"
+
+
+def fixed_point(f, z0, *params, forward="auto", adjoint="auto", rtol=None, atol=None, maxiter=None,
+                forward_options=None, adjoint_options=None, throw=True, check_finite=True):
+    """The fixed point ``z* = f(z*, *params)``, differentiable with respect to ``params``.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(z, *params)`` written with ``adjoint.numpy``; it must receive every traced value it
+        uses through ``params`` (not capture it from an enclosing function).
+    z0 : array_like
+        The initial iterate; ``z*`` has its shape.
+    *params : arrays, or lists / tuples / dicts of arrays
+        Parameters; traced ones get derivatives.
+    forward, adjoint, rtol, atol, maxiter, forward_options, adjoint_options, throw, check_finite :
+        As for ``adjoint.solve``; e.g. ``adjoint="jfb"`` or ``adjoint="neumann"`` with
+        ``adjoint_options={"k": 5}``.
+
+    Examples
+    --------
+    >>> import adjoint
+    >>> import adjoint.numpy as anp
+    >>> def z_star(x):
+    ...     return adjoint.fixed_point(lambda z, x: anp.cos(z) / 2 + x, 0.0, x)
+    >>> x = 1.0
+    >>> z = z_star(x)
+    >>> bool(abs(adjoint.grad(z_star)(x) - 1 / (1 + anp.sin(z) / 2)) < 1e-12)
+    True
+    """
+    check_method_choice(forward, FORWARD_METHODS, "forward")
+    check_method_choice(adjoint, ADJOINT_METHODS, "adjoint")
+    settings = Settings(forward, adjoint, rtol, atol, maxiter, dict(forward_options or {}),
+                        dict(adjoint_options or {}), throw, check_finite)
+    leaves, rebuild = flatten(list(params), "fixed_point parameter")
+    names = [("param", k) for k in range(len(leaves))]
+    graph = ConstraintGraph()
+    for name in names:
+        graph.add_input(name)
+    graph.add_constraint(_STATE, lambda z, *ps: f(z, *rebuild(list(ps))), [_STATE, *names],
+                         init=np.asarray(z0, dtype=np.float64))
+    values = {n: np.asarray(v.value if isinstance(v, Traced) else v, dtype=np.float64)
+              for n, v in zip(names, leaves)}
+    (block,) = strongly_connected_blocks(graph)
+    lins, report = forward_block(graph, block, values, settings)
+    block_report = BlockReport(block.nodes, block.iterates, report)
+    z_star = lins[_STATE].value
+    traced = [leaf for leaf in leaves if isinstance(leaf, Traced)]
+    if not traced:
+        return z_star
+    traced[0].tape.reports.append(block_report)
+    return bind(_implicit_primitive(block, lins, names, settings, block_report, z_star), leaves, {})
+
+
+def _implicit_primitive(block, lins, names, settings, block_report, z_star):
+    """A one-off primitive whose value is ``z*`` and whose VJPs solve the block's adjoint."""
+    prim = Primitive("fixed_point", lambda *args: z_star)
+    last = {}
+
+    def cotangents(g):
+        if last.get("g") is not g:  # one adjoint solve serves every parameter's VJP
+            lam = {_STATE: np.asarray(g, dtype=np.float64)}
+            adjoint_block(block, lins, lam, settings, block_report)
+            last.update(g=g, lam=lam)
+        return last["lam"]
+
+    for k, name in enumerate(names):
+        prim.vjps[k] = lambda g, ans, *args, _name=name, _k=k: _or_zeros(cotangents(g).get(_name), args[_k])
+    return prim
+
+
+def _or_zeros(c, like):
+    return np.zeros(np.shape(like)) if c is None else c

@@ -1,0 +1,176 @@
+"""``adjoint.solve``: the forward pass and the block back-substitution over a graph."""
+
+import numpy as np
+
+from graphs.structure import strongly_connected_blocks
+
+from .block_pass import adjoint_block, forward_block
+from .errors import GraphError, NonFiniteError
+from .linearisation import argument_values, linearise
+from .settings import ADJOINT_METHODS, FORWARD_METHODS, Settings, check_method_choice
+from .solution import BlockReport, Solution
+from .triangular import triangular_multipliers
+
+
+def solve(graph, inputs, objective=None, *, forward="auto", adjoint="auto", rtol=None, atol=None,
+          maxiter=None, forward_options=None, adjoint_options=None, throw=True, check_finite=True,
+          sweep="jacobi"):
+    """Solve the constraints of ``graph`` and the adjoint system of ``objective``.
+
+    Parameters
+    ----------
+    graph : ConstraintGraph
+    inputs : dict
+        Input name -> value. Not modified.
+    objective : node name, or (node name, cotangent), optional
+        A node holding a scalar, or a node and a cotangent of its shape (a vector–Jacobian
+        product). ``None`` solves the constraints only.
+    forward : str or dict
+        The nonlinear solver of each cyclic component: ``"auto"``, ``"fixed_point"``,
+        ``"anderson"``, ``"newton"``, ``"newton_krylov"``; or a dict from node name to method
+        (a component takes the method of its named nodes; key ``None`` sets the default).
+        ``"auto"`` is Newton on the assembled Jacobian for components of at most
+        ``AUTO_NEWTON_MAX_SIZE`` scalars, else Anderson.
+    adjoint : str or dict
+        The linear solver of each cyclic component: ``"auto"``, ``"direct"``, ``"gmres"``,
+        ``"bicgstab"``, ``"lgmres"``, ``"fixed_point"``, ``"neumann"``, ``"jfb"``, or a dict as
+        for ``forward``. ``"auto"`` is sparse direct up to ``AUTO_DIRECT_MAX_SIZE`` scalars,
+        else GMRES. For an acyclic graph, ``"triangular"`` assembles ``I - J_zz`` and solves
+        it with ``scipy.sparse.linalg.spsolve_triangular``.
+    rtol, atol, maxiter :
+        Tolerances of every solve, by the rule of ``solvers.tolerance``: converged when
+        ``‖r‖ <= max(rtol ‖b‖, atol)``. Defaults are tight (rtol 1e-10).
+    forward_options, adjoint_options : dict
+        Method options passed to the solvers (``damping``, ``memory``, ``k``, ``restart``, ...).
+    throw : bool
+        Raise ``ConvergenceError`` when a solve does not converge (default); if false, warn and
+        go on with the best iterate, the report saying ``converged=False``.
+    check_finite : bool
+        Raise ``NonFiniteError`` naming the first node whose value or multiplier is NaN/Inf.
+    sweep : {"jacobi", "gauss_seidel"}
+        How the fixed-point map of a component is evaluated.
+
+    Returns
+    -------
+    Solution
+
+    Examples
+    --------
+    >>> import adjoint
+    >>> import adjoint.numpy as anp
+    >>> g = adjoint.ConstraintGraph()
+    >>> g.add_input("x")
+    >>> g.add_constraint("z", lambda z, x: anp.cos(z) / 2 + x, ["z", "x"], init=0.0)
+    >>> sol = adjoint.solve(g, {"x": 1.0}, "z")
+    >>> z = sol.values["z"]
+    >>> bool(abs(sol.gradient["x"] - 1 / (1 + anp.sin(z) / 2)) < 1e-12)
+    True
+    """
+    graph.validate()
+    check_method_choice(forward, FORWARD_METHODS, "forward", graph)
+    if adjoint != "triangular":
+        check_method_choice(adjoint, ADJOINT_METHODS, "adjoint", graph)
+    if sweep not in ("jacobi", "gauss_seidel"):
+        raise GraphError(f"unknown sweep {sweep!r}; choose 'jacobi' or 'gauss_seidel'")
+    settings = Settings(forward, adjoint, rtol, atol, maxiter, dict(forward_options or {}),
+                        dict(adjoint_options or {}), throw, check_finite, sweep)
+    _check_tolerances(settings)
+    values = _input_values(graph, inputs)
+    blocks = strongly_connected_blocks(graph)
+
+    lins, reports = {}, {}
+    for block in blocks:
+        if block.cyclic:
+            block_lins, report = forward_block(graph, block, values, settings)
+            lins.update(block_lins)
+            reports[block.nodes] = BlockReport(block.nodes, block.iterates, report)
+        else:
+            (name,) = block.nodes
+            lins[name] = linearise(graph, name, argument_values(graph, name, values), None, check_finite)
+        values.update((n, lins[n].value) for n in block.nodes)
+    if objective is None:
+        return Solution(values, blocks=list(reports.values()))
+
+    name, seed, value = _objective(graph, objective, values)
+    if adjoint == "triangular":
+        lam = triangular_multipliers(graph, blocks, lins, values, {name: seed})
+    else:
+        lam = {name: seed}
+        for block in reversed(blocks):
+            if block.cyclic:
+                adjoint_block(block, lins, lam, settings, reports[block.nodes])
+                continue
+            (node,) = block.nodes
+            if lam.get(node) is None:
+                continue
+            for a, c in zip(lins[node].args, lins[node].vjp(lam[node])):
+                if c is not None:
+                    lam[a] = c if lam.get(a) is None else lam[a] + c
+    multipliers = {n: _shaped(lam.get(n), values[n]) for n in graph.constraints}
+    gradient = {x: _shaped(lam.get(x), values[x]) for x in graph.inputs}
+    if check_finite:
+        _check_multipliers(multipliers, gradient)
+    return Solution(values, multipliers, gradient, list(reports.values()), value)
+
+
+def _check_tolerances(settings):
+    for key, value in settings.tolerances().items():
+        if key == "maxiter":
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise GraphError(f"maxiter must be a positive integer, got {value!r}")
+        elif not (isinstance(value, (int, float, np.floating)) and np.isfinite(value) and value >= 0):
+            raise GraphError(f"{key} must be a finite number >= 0, got {value!r}")
+
+
+def _input_values(graph, inputs):
+    names = graph.inputs
+    unknown = [k for k in inputs if k not in names]
+    if unknown:
+        raise GraphError(f"{unknown[0]!r} was given a value but is not an input of the graph; inputs: {names}")
+    missing = [x for x in names if x not in inputs]
+    if missing:
+        raise GraphError(f"input {missing[0]!r} has no value; pass it in the inputs dict")
+    values = {}
+    for x in names:
+        try:
+            values[x] = np.asarray(inputs[x], dtype=np.float64)
+        except (TypeError, ValueError) as e:
+            raise GraphError(f"input {x!r} is not an array of numbers: {e}") from e
+    return values
+
+
+def _objective(graph, objective, values):
+    if isinstance(objective, tuple) and len(objective) == 2 and objective[0] in graph:
+        name, cotangent = objective
+        seed = np.asarray(cotangent, dtype=np.float64)
+        if seed.shape != values[name].shape:
+            raise GraphError(
+                f"the cotangent for objective {name!r} has shape {seed.shape}, but the node has "
+                f"shape {values[name].shape}"
+            )
+        return name, seed, None
+    if objective not in graph:
+        raise GraphError(f"objective {objective!r} is not a node of the graph")
+    value = values[objective]
+    if value.size != 1 or value.ndim != 0:
+        raise GraphError(
+            f"objective {objective!r} has shape {value.shape}, not a scalar; pass "
+            f"({objective!r}, cotangent) with a cotangent of that shape for a vector–Jacobian product"
+        )
+    return objective, np.ones(()), float(value)
+
+
+def _shaped(lam, value):
+    if lam is None:
+        return np.zeros_like(value)
+    return np.array(np.broadcast_to(lam, value.shape), dtype=np.float64)
+
+
+def _check_multipliers(multipliers, gradient):
+    for source in (multipliers, gradient):
+        for name, lam in source.items():
+            if not np.all(np.isfinite(lam)):
+                raise NonFiniteError(
+                    f"the multiplier of node {name!r} is not finite; a local derivative there is "
+                    f"infinite or NaN (e.g. sqrt or log at 0), or a cyclic solve diverged"
+                )

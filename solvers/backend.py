@@ -1,0 +1,152 @@
+"""Which array library an object belongs to: numpy/scipy on the host, cupy/cupyx on a GPU.
+
+The element-wise solvers (``fixed_point``, ``neumann``, ``anderson``) are written
+against the namespace returned here, so one code path serves numpy and cupy.
+cupy is optional and imported lazily: only when an object that already is a cupy
+array or a cupyx sparse matrix is passed in, so importing this module never needs it.
+"""
+
+import importlib
+from types import ModuleType
+
+import numpy
+import scipy.sparse
+import scipy.sparse.linalg
+
+
+def _module_root(obj) -> str:
+    return type(obj).__module__.split(".", 1)[0]
+
+
+def _is_cupy_object(obj) -> bool:
+    # Looking at the type's module avoids importing cupy just to ask the question.
+    return _module_root(obj) in ("cupy", "cupyx")
+
+
+def array_namespace(x) -> ModuleType:
+    """Return the array module (``numpy`` or ``cupy``) that owns `x`.
+
+    Parameters
+    ----------
+    x : array_like
+        A numpy array, a cupy array, a cupyx sparse matrix, or anything numpy can
+        convert (lists, scalars).
+
+    Returns
+    -------
+    module
+        ``cupy`` when `x` lives on a GPU, else ``numpy``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> array_namespace(np.zeros(3)).__name__
+    'numpy'
+    >>> array_namespace([1.0, 2.0]).__name__
+    'numpy'
+    """
+    if _is_cupy_object(x):
+        return importlib.import_module("cupy")
+    return numpy
+
+
+def is_sparse_matrix(obj) -> bool:
+    """Tell whether `obj` is a scipy.sparse or cupyx.scipy.sparse matrix or array.
+
+    Parameters
+    ----------
+    obj : object
+        Anything.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> is_sparse_matrix(sp.eye_array(3)), is_sparse_matrix(np.eye(3))
+    (True, False)
+    """
+    if scipy.sparse.issparse(obj):
+        return True
+    if _is_cupy_object(obj):
+        return importlib.import_module("cupyx.scipy.sparse").issparse(obj)
+    return False
+
+
+def sparse_namespace(x) -> ModuleType:
+    """Return the sparse-matrix module matching `x`: ``scipy.sparse`` or ``cupyx.scipy.sparse``.
+
+    Parameters
+    ----------
+    x : array or sparse matrix
+        Any object; a cupy array or cupyx sparse matrix selects cupyx.
+
+    Returns
+    -------
+    module
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sparse_namespace(np.ones(2)).__name__
+    'scipy.sparse'
+    """
+    if _is_cupy_object(x):
+        return importlib.import_module("cupyx.scipy.sparse")
+    return scipy.sparse
+
+
+def sparse_linalg_namespace(x) -> ModuleType:
+    """Return the sparse linear-algebra module matching `x`.
+
+    Parameters
+    ----------
+    x : array or sparse matrix
+        Any object; a cupy array or cupyx sparse matrix selects
+        ``cupyx.scipy.sparse.linalg``.
+
+    Returns
+    -------
+    module
+        ``scipy.sparse.linalg`` or ``cupyx.scipy.sparse.linalg``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sparse_linalg_namespace(np.ones(2)).__name__
+    'scipy.sparse.linalg'
+    """
+    if _is_cupy_object(x):
+        return importlib.import_module("cupyx.scipy.sparse.linalg")
+    return scipy.sparse.linalg
+
+
+def require_host(x, method: str) -> None:
+    """Refuse GPU arrays in a method that is implemented with scipy on the host.
+
+    Parameters
+    ----------
+    x : array
+        The right-hand side or starting point of the solve.
+    method : str
+        Name of the method, used in the message.
+
+    Raises
+    ------
+    ValueError
+        If `x` is a cupy array, saying which methods do run on the GPU.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> require_host(np.ones(2), "gmres")  # numpy is fine: nothing happens
+    """
+    if _is_cupy_object(x):
+        raise ValueError(
+            f"method {method!r} runs on scipy in host memory and cannot take a cupy "
+            "array; use 'fixed_point' or 'neumann' (linear) or 'fixed_point' or "
+            "'anderson' (nonlinear), which run on the GPU, or move the data with "
+            "cupy.asnumpy"
+        )

@@ -1,0 +1,125 @@
+"""``"direct"``: sparse LU factorisation (SuperLU) of the assembled ``I - K``.
+
+One factorisation and one triangular solve; ``iterations = 1``. The residual is
+then checked against the tolerance rule of :mod:`solvers.tolerance` like any
+other method's, so an ill-conditioned ``I - K`` is reported, not hidden.
+"""
+
+import math
+
+import numpy
+import scipy.sparse.linalg
+
+from ..backend import require_host
+from ..report import SolveReport, converged_reason
+from ..tolerance import Tolerance, relative
+from .system import LinearSystem
+
+NEEDS_EXPLICIT_K = True
+OPTIONS: dict = {}
+
+
+def factorize(matrix):
+    """Return the SuperLU factorisation of a square sparse matrix.
+
+    Parameters
+    ----------
+    matrix : scipy.sparse matrix
+        ``I - K`` (or ``I - J``), converted to CSC here.
+
+    Returns
+    -------
+    scipy.sparse.linalg.SuperLU
+
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        If the matrix is exactly singular.
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> factorize(sp.csc_array([[0.0]]))
+    Traceback (most recent call last):
+    ...
+    numpy.linalg.LinAlgError: I - K is singular: SuperLU found an exactly zero pivot (Factor is exactly singular)
+    """
+    try:
+        return scipy.sparse.linalg.splu(scipy.sparse.csc_matrix(matrix))
+    except RuntimeError as error:
+        # SuperLU signals singularity with a bare RuntimeError
+        raise numpy.linalg.LinAlgError(
+            f"I - K is singular: SuperLU found an exactly zero pivot ({error})"
+        ) from error
+
+
+def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback):
+    """Solve ``(I - K) x = b`` by sparse LU; see :mod:`solvers.tolerance` for the rule.
+
+    Parameters
+    ----------
+    system : LinearSystem
+        With an explicit (sparse or dense) ``K``.
+    x0 : array or None
+        Ignored: a direct solve needs no starting point.
+    tolerance : Tolerance
+        Used only to judge the residual of the answer.
+    callback : callable or None
+        Ignored: there are no iterations to report.
+
+    Returns
+    -------
+    x : array
+    report : SolveReport
+        ``iterations = 1``; ``evaluations = 1`` (the residual check).
+
+    Raises
+    ------
+    ValueError
+        If ``K`` is a LinearOperator or callable (use an iterative method).
+    numpy.linalg.LinAlgError
+        If ``I - K`` is singular, or the solution is not finite (numerically singular).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvers.tolerance import Tolerance
+    >>> system = LinearSystem(np.array([[0.5, 0.0], [0.0, 0.0]]), np.array([1.0, 2.0]))
+    >>> x, report = solve(system, x0=None, tolerance=Tolerance(), callback=None)
+    >>> x, report.converged
+    (array([2., 2.]), True)
+    """
+    require_host(system.b, "direct")
+    factors = factorize(system.assemble(sparse=True))
+    x = factors.solve(system.b)
+    if not numpy.all(numpy.isfinite(x)):
+        raise numpy.linalg.LinAlgError(
+            "I - K is singular: the LU solve produced non-finite values "
+            "(the matrix is numerically singular)"
+        )
+    scale = float(numpy.linalg.norm(system.b))
+    residual_norm = float(numpy.linalg.norm(system.residual(x)))
+    residual = relative(residual_norm, scale)
+    allowed = relative(tolerance.threshold(scale), scale)
+    if residual_norm <= tolerance.threshold(scale):
+        converged, reason = True, converged_reason(residual, allowed)
+    else:
+        converged = False
+        reason = (
+            f"inaccurate: direct solve residual {residual:.3g} > tolerance {allowed:.3g} "
+            "(I - K is ill-conditioned; estimate its condition number or refine "
+            "the solution with an iterative method started from it)"
+        )
+    if not math.isfinite(residual):
+        converged, reason = False, "diverged: non-finite residual of the direct solve"
+    report = SolveReport(
+        method="direct",
+        converged=converged,
+        iterations=1,
+        residual=residual,
+        residuals=[residual],
+        reason=reason,
+        exact=True,
+        evaluations=system.applications,
+    )
+    return x, report

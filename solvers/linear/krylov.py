@@ -1,0 +1,247 @@
+"""Driving scipy's Krylov solvers under this package's rules.
+
+scipy's ``gmres``, ``bicgstab`` and ``lgmres`` count iterations in their own units
+(restart cycles, double steps, outer iterations), decide convergence on recurrence
+residuals and expose progress only through callbacks. This driver makes them
+behave like the other methods:
+
+* the user's ``maxiter`` bounds *steps*, one step being one application of the
+  operator by the Krylov process; the budget is handed to scipy in chunks
+  translated into its units (:func:`run` loops until it is spent);
+* after every chunk the *true* residual ``b - (x - K x)`` is computed, and
+  convergence is decided on it with the rule of :mod:`solvers.tolerance`. If scipy
+  reports success but the true residual misses, the next chunk restarts from the
+  answer; when the budget is gone, a true residual within 10 times the tolerance
+  after a scipy success is accepted (and said so), anything worse is not
+  converged;
+* the residual checks are counted in ``evaluations``, not in ``iterations``;
+* a NaN, a 1e12-fold growth, a scipy breakdown (``info < 0``) or a chunk that
+  does not reduce the true residual stops the solve with a reason.
+
+Runs on numpy/scipy only (see :func:`solvers.backend.require_host`).
+"""
+
+import math
+
+import numpy
+
+from ..backend import require_host
+from ..monitor import IterationMonitor, Stop
+from ..report import converged_reason
+from ..tolerance import ITERATIVE_MAXITER, Tolerance, relative
+from .system import LinearSystem
+
+#: A true residual this many times the tolerance is still accepted after scipy reports success.
+SCIPY_SUCCESS_SLACK = 10.0
+
+
+class _Abort(Exception):
+    """Raised from a scipy callback to stop scipy's loop."""
+
+
+class KrylovProgress:
+    """Step count, history and callbacks of one Krylov solve, fed by scipy's callbacks.
+
+    Parameters
+    ----------
+    system : LinearSystem
+    monitor : IterationMonitor
+    scale : float
+        ``norm(b)``.
+
+    Attributes
+    ----------
+    steps : int
+        Krylov steps (operator applications by the Krylov process) so far.
+    stop : Stop or None
+        Set when an iterate seen in a callback stopped the solve.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvers.tolerance import Tolerance
+    >>> system = LinearSystem(np.zeros((1, 1)), np.ones(1))
+    >>> progress = KrylovProgress(system, IterationMonitor(Tolerance()), scale=1.0)
+    >>> progress.estimate(0.25)
+    >>> progress.steps, progress.monitor.residuals
+    (1, [0.25])
+    """
+
+    def __init__(self, system: LinearSystem, monitor: IterationMonitor, scale: float):
+        self.system = system
+        self.monitor = monitor
+        self.scale = scale
+        self.steps = 0
+        self.stop: Stop | None = None
+        self._steps_at_last_iterate = 0
+
+    def estimate(self, relative_residual: float) -> None:
+        """Count one step that comes with a residual estimate but no iterate (GMRES).
+
+        Parameters
+        ----------
+        relative_residual : float
+            scipy's estimate of ``norm(r) / norm(b)``.
+
+        Examples
+        --------
+        See the class example.
+        """
+        self.steps += 1
+        self.monitor.record_estimate(self.steps, relative_residual)
+
+    def iterate(self, x) -> None:
+        """Record an iterate handed out by scipy, with its true residual.
+
+        Nothing is recorded if no step was made since the last iterate (scipy
+        repeats its starting point). Raises an internal exception to stop scipy
+        when the iterate converges or diverges.
+
+        Parameters
+        ----------
+        x : array
+            scipy's current iterate; copied, since scipy updates it in place.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from solvers.tolerance import Tolerance
+        >>> system = LinearSystem(np.zeros((1, 1)), np.ones(1))
+        >>> progress = KrylovProgress(system, IterationMonitor(Tolerance()), scale=1.0)
+        >>> progress.steps = 1
+        >>> progress.iterate(np.array([0.5]))
+        >>> progress.monitor.residuals
+        [0.5]
+        """
+        if self.steps == self._steps_at_last_iterate:
+            return
+        self._steps_at_last_iterate = self.steps
+        x = numpy.array(x, dtype=numpy.float64, copy=True)
+        residual_norm = float(numpy.linalg.norm(self.system.residual(x)))
+        stop = self.monitor.record(self.steps, x, residual_norm, self.scale)
+        if stop is not None:
+            self.stop = stop
+            raise _Abort
+
+
+def run(method: str, system: LinearSystem, *, x0, tolerance: Tolerance, callback,
+        chunk, step_cost: int = 1):
+    """Solve ``(I - K) x = b`` with a scipy Krylov method, chunk by chunk.
+
+    See the module docstring for the budget, the convergence decision and the
+    reasons; :mod:`solvers.tolerance` for the rule itself.
+
+    Parameters
+    ----------
+    method : str
+        Name for the report.
+    system : LinearSystem
+    x0 : array or None
+        Starting point; default zero.
+    tolerance : Tolerance
+        ``maxiter`` (steps) defaults to :data:`solvers.tolerance.ITERATIVE_MAXITER`.
+    callback : callable or None
+        Passed on to the monitor: ``callback(iteration, x, residual)``.
+    chunk : callable
+        ``chunk(A, b, x, budget, tolerance, progress) -> (x, info)``: runs scipy on
+        the LinearOperator ``A = I - K`` for at most `budget` steps from `x`,
+        keeping ``progress.steps`` up to date.
+    step_cost : int, optional
+        Fewest steps a chunk can make (2 for BiCGSTAB); a smaller remainder of
+        the budget is left unspent.
+
+    Returns
+    -------
+    x : array
+        The iterate with the smallest true residual seen.
+    report : SolveReport
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse.linalg as sla
+    >>> from solvers.tolerance import Tolerance
+    >>> def one_chunk(A, b, x, budget, tolerance, progress):
+    ...     x, info = sla.gmres(A, b, x0=x, rtol=tolerance.rtol, maxiter=1,
+    ...                         restart=budget, callback=progress.estimate,
+    ...                         callback_type="pr_norm")
+    ...     return x, info
+    >>> system = LinearSystem(np.array([[0.5, 0.1], [0.0, 0.5]]), np.ones(2))
+    >>> x, report = run("gmres", system, x0=None, tolerance=Tolerance(), callback=None,
+    ...                 chunk=one_chunk)
+    >>> report.converged, report.iterations
+    (True, 2)
+    """
+    require_host(system.b, method)
+    tolerance = tolerance.with_default_maxiter(ITERATIVE_MAXITER)
+    scale = float(numpy.linalg.norm(system.b))
+    monitor = IterationMonitor(tolerance, callback)
+    progress = KrylovProgress(system, monitor, scale)
+    A = system.operator()
+
+    x = numpy.zeros_like(system.b) if x0 is None else x0
+    stop = None
+    info = None
+    previous_norm = math.inf
+    while stop is None:
+        remaining = tolerance.maxiter - progress.steps
+        if remaining <= 0 or (progress.steps > 0 and remaining < step_cost):
+            break
+        steps_before = progress.steps
+        try:
+            # scipy may update its starting point in place: give it its own copy
+            x_new, info = chunk(A, system.b, x.copy(), remaining, tolerance, progress)
+        except _Abort:
+            stop = progress.stop
+            break
+        residual_norm = float(numpy.linalg.norm(system.residual(x_new)))
+        stop = monitor.observe(progress.steps, x_new, residual_norm, scale)
+        if stop is not None:
+            break
+        if info < 0:
+            stop = Stop(False, _breakdown_reason(method, info, monitor))
+        elif progress.steps == steps_before or not residual_norm < previous_norm:
+            stop = _stagnation_stop(method, info, monitor)
+        previous_norm = residual_norm
+        x = x_new
+    if stop is None:
+        stop = _budget_stop(info, monitor)
+    monitor.iterations = progress.steps
+    report = monitor.report(method, stop, evaluations=system.applications)
+    return monitor.best_x, report
+
+
+def _accept_scipy_success(info, monitor) -> bool:
+    return info == 0 and monitor.best_residual <= SCIPY_SUCCESS_SLACK * monitor.best_tolerance
+
+
+def _slack_reason(monitor) -> str:
+    return (
+        converged_reason(monitor.best_residual, monitor.best_tolerance).replace("<=", "<~")
+        + f" (within {SCIPY_SUCCESS_SLACK:g}x: scipy reported success, the true "
+        "residual is slightly above the tolerance)"
+    )
+
+
+def _stagnation_stop(method, info, monitor) -> Stop:
+    if _accept_scipy_success(info, monitor):
+        return Stop(True, _slack_reason(monitor))
+    return Stop(
+        False,
+        f"stagnated: a restart of scipy {method} did not reduce the true residual "
+        f"{monitor.best_residual:.3g} > tolerance {monitor.best_tolerance:.3g}"
+        + (" (scipy reported success on its recurrence residual)" if info == 0 else ""),
+    )
+
+
+def _breakdown_reason(method, info, monitor) -> str:
+    return (
+        f"breakdown: scipy {method} returned info={info}, residual "
+        f"{monitor.best_residual:.3g} > tolerance {monitor.best_tolerance:.3g}; "
+        "try 'gmres' or 'direct'"
+    )
+
+
+def _budget_stop(info, monitor) -> Stop | None:
+    if _accept_scipy_success(info, monitor):
+        return Stop(True, _slack_reason(monitor))
+    return None  # the monitor words it as "maxiter reached"

@@ -1,0 +1,98 @@
+"""``"neumann"``: the truncated Neumann series ``x = sum_{m=0..k} K^m b``.
+
+A deliberate approximation (``exact=False``), e.g. for truncated implicit
+differentiation: ``k = 0`` gives ``x = b`` (Jacobian-free backprop). It is
+"converged" because it did what was asked, but its residual is computed honestly:
+``b - (x - K x)``, which equals ``K^{k+1} b``. The tolerance is not applied.
+
+Counting: ``iterations = k`` (the terms ``K^m b``, ``m = 1..k``), plus one
+application for the honest final residual: ``evaluations = k + 1``. The history
+holds the residual of each partial sum ``S_m``, ``m = 1..k``, read off the next
+term (``b - (S_m - K S_m) = K^{m+1} b``); the last entry is the honest one.
+A NaN or infinity stops the sum as diverged. Runs on numpy or cupy.
+"""
+
+import math
+
+from ..report import SolveReport, nonfinite_reason
+from ..settings import require_nonnegative_int
+from ..tolerance import Tolerance, relative
+from .system import LinearSystem
+
+NEEDS_EXPLICIT_K = False
+OPTIONS = {"k": 10}
+
+
+def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback, k=10):
+    """Sum the first ``k + 1`` terms of the Neumann series of ``(I - K)^{-1} b``.
+
+    Parameters
+    ----------
+    system : LinearSystem
+    x0 : array or None
+        Ignored: the series starts from ``b``.
+    tolerance : Tolerance
+        Ignored except to report the relative tolerance; the truncation is as
+        asked (see :mod:`solvers.tolerance` for the rule it is *not* held to).
+    callback : callable or None
+        ``callback(m, S_m, residual)`` for ``m = 1..k``.
+    k : int, optional
+        Highest power of ``K``, an integer >= 0; default 10.
+
+    Returns
+    -------
+    x : array
+    report : SolveReport
+        ``exact=False``, ``iterations=k``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvers.tolerance import Tolerance
+    >>> system = LinearSystem(np.array([[0.5]]), np.array([1.0]))
+    >>> x, report = solve(system, x0=None, tolerance=Tolerance(), callback=None, k=2)
+    >>> x, report.residual, report.exact
+    (array([1.75]), 0.125, False)
+    """
+    k = require_nonnegative_int("k", k)
+    xp = system.xp
+    scale = float(xp.linalg.norm(system.b))
+    residuals: list[float] = []
+
+    def note(m, partial_sum, residual_norm):
+        residuals.append(relative(residual_norm, scale))
+        if callback is not None:
+            callback(m, partial_sum, residuals[-1])
+
+    def report(iterations, residual_norm, converged, reason):
+        return SolveReport(
+            method="neumann",
+            converged=converged,
+            iterations=iterations,
+            residual=relative(residual_norm, scale),
+            residuals=residuals,
+            reason=reason,
+            exact=False,
+            evaluations=system.applications,
+        )
+
+    x = system.b.copy()
+    term = system.b
+    for m in range(1, k + 1):
+        term = system.apply(term)  # K^m b, which is also the residual of S_{m-1}
+        term_norm = float(xp.linalg.norm(term))
+        if m >= 2:
+            note(m - 1, x, term_norm)
+        if not math.isfinite(term_norm):
+            return x, report(m - 1, term_norm, False, nonfinite_reason(m))
+        x = x + term
+    residual_norm = float(xp.linalg.norm(system.residual(x)))
+    if k >= 1:
+        note(k, x, residual_norm)
+    if not math.isfinite(residual_norm):
+        return x, report(k, residual_norm, False, nonfinite_reason(k))
+    reason = (
+        f"truncated as asked: Neumann series up to K^{k} b, residual "
+        f"{relative(residual_norm, scale):.3g} (the tolerance is not applied)"
+    )
+    return x, report(k, residual_norm, True, reason)

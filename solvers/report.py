@@ -1,0 +1,150 @@
+"""The structured result every solver returns next to its answer, and its wording.
+
+Nothing in this package raises because a solve did not converge: the report says
+so (``converged=False``) and why (``reason``), and the best iterate found is the
+answer returned. The residuals in a report are relative; see
+:mod:`solvers.tolerance` for the rule and the scales.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class SolveReport:
+    """What a solve did: whether it converged, how far, at what cost, and why it stopped.
+
+    Attributes
+    ----------
+    method : str
+        Name of the method that ran.
+    converged : bool
+        Whether the returned answer meets the tolerance (:mod:`solvers.tolerance`).
+        A truncation (``neumann``) done as asked counts as converged, with
+        ``exact=False``.
+    iterations : int
+        Iterations done (applications of the operator or map; Newton steps).
+    residual : float
+        Final relative residual, computed from the returned answer:
+        ``norm(b - (x - K x)) / norm(b)`` (linear) or
+        ``norm(F(z) - z) / max(norm(z), tiny)`` (nonlinear).
+    residuals : list of float
+        Relative residual after each iteration (for scipy's Krylov methods, what
+        their callbacks expose; each method documents it).
+    reason : str
+        Why the solve stopped, in words, e.g.
+        ``"converged: residual 3.1e-12 <= tolerance 1e-10"``.
+    exact : bool
+        ``False`` when the answer is a truncation (``neumann``).
+    evaluations : int
+        Applications of the operator ``K``, the map ``F``, the Jacobian or the
+        Jacobian–vector product, all counted, residual checks included.
+
+    Examples
+    --------
+    >>> report = SolveReport("direct", True, 1, 1e-16, [], "converged: residual 1e-16 <= tolerance 1e-10")
+    >>> report.converged, report.exact
+    (True, True)
+    """
+
+    method: str
+    converged: bool
+    iterations: int
+    residual: float
+    residuals: list[float] = field(default_factory=list)
+    reason: str = ""
+    exact: bool = True
+    evaluations: int = 0
+
+
+def converged_reason(residual: float, tolerance: float) -> str:
+    """Word a convergence: ``"converged: residual R <= tolerance T"``.
+
+    Parameters
+    ----------
+    residual : float
+        Relative residual reached.
+    tolerance : float
+        Relative tolerance it was held to, ``threshold / scale``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> converged_reason(3.1e-12, 1e-10)
+    'converged: residual 3.1e-12 <= tolerance 1e-10'
+    """
+    return f"converged: residual {residual:.3g} <= tolerance {tolerance:.3g}"
+
+
+def maxiter_reason(iterations: int, residual: float, tolerance: float) -> str:
+    """Word a solve that ran out of iterations.
+
+    Parameters
+    ----------
+    iterations : int
+        Iterations done.
+    residual : float
+        Relative residual of the answer returned (the best iterate).
+    tolerance : float
+        Relative tolerance it missed.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> maxiter_reason(500, 1e-3, 1e-10)
+    'maxiter reached: 500 iterations, residual 0.001 > 1e-10'
+    """
+    return (
+        f"maxiter reached: {iterations} iterations, "
+        f"residual {residual:.3g} > {tolerance:.3g}"
+    )
+
+
+def nonfinite_reason(iteration: int) -> str:
+    """Word a solve stopped by a NaN or infinity.
+
+    Parameters
+    ----------
+    iteration : int
+        Iteration at which it appeared (0: the starting point).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> nonfinite_reason(7)
+    'diverged: non-finite residual at iteration 7'
+    """
+    return f"diverged: non-finite residual at iteration {iteration}"
+
+
+def growth_reason(iteration: int, factor: float) -> str:
+    """Word a solve stopped because its residual exploded.
+
+    Parameters
+    ----------
+    iteration : int
+        Iteration at which the limit was passed.
+    factor : float
+        Residual norm divided by the initial residual norm.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> growth_reason(40, 2e12)
+    'diverged: residual grew to 2e+12 times the initial one at iteration 40'
+    """
+    return (
+        f"diverged: residual grew to {factor:.3g} times the initial one "
+        f"at iteration {iteration}"
+    )

@@ -1,0 +1,240 @@
+"""The stopping rule shared by every solver in this package.
+
+The rule
+--------
+A solve has converged when
+
+    norm(r) <= max(rtol * norm(b), atol)
+
+which is scipy's rule (``scipy.sparse.linalg.gmres`` and friends), with the
+Euclidean norm.
+
+* Linear solves of ``(I - K) x = b``: ``r = b - (x - K x)`` and ``b`` is the
+  right-hand side. Defaults ``rtol = 1e-10``, ``atol = 0.0``. ``b == 0`` returns
+  ``x = 0`` at once: converged, 0 iterations.
+* Nonlinear solves of ``z = F(z)``: ``r = F(z) - z`` and the scale ``b`` is the
+  current iterate ``z``. Defaults ``rtol = 1e-10``, ``atol = 1e-12``; they may not
+  both be zero, because ``z`` may be (or tend to) zero.
+
+The *relative residual* reported everywhere (``SolveReport.residual``, the
+``residuals`` history and the ``residual`` argument of callbacks) is
+``norm(r) / norm(b)`` (linear) or ``norm(r) / max(norm(z), tiny)`` (nonlinear),
+``tiny`` being the smallest normal float64.
+
+``maxiter`` bounds the number of iterations, one iteration being one application
+of the operator ``K`` or the map ``F`` (Newton methods: one Newton step). Each
+method documents the small exceptions (a Krylov restart recomputes a residual, a
+starting point is checked once). ``None`` selects the method's default,
+:data:`ITERATIVE_MAXITER` or :data:`NEWTON_MAXITER`.
+"""
+
+from dataclasses import dataclass, replace
+
+from .settings import require_finite_nonnegative, require_positive_int
+
+LINEAR_RTOL = 1e-10
+LINEAR_ATOL = 0.0
+NONLINEAR_RTOL = 1e-10
+NONLINEAR_ATOL = 1e-12
+
+#: Default ``maxiter`` of fixed-point, Anderson and Krylov iterations.
+ITERATIVE_MAXITER = 1000
+#: Default ``maxiter`` (Newton steps) of ``newton`` and ``newton_krylov``.
+NEWTON_MAXITER = 50
+
+#: Smallest normal float64; keeps relative residuals finite when the scale is zero.
+TINY = 2.2250738585072014e-308
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Validated stopping settings: the module docstring states the rule.
+
+    Parameters
+    ----------
+    rtol : float
+        Relative tolerance, finite and >= 0.
+    atol : float
+        Absolute tolerance, finite and >= 0.
+    maxiter : int or None
+        Maximum number of iterations, a positive integer; ``None`` means the
+        method's default.
+
+    Raises
+    ------
+    ValueError
+        If a setting is out of range; the message names it, gives the value and
+        says what is allowed.
+
+    Examples
+    --------
+    >>> tol = Tolerance(rtol=1e-8, atol=0.0, maxiter=100)
+    >>> tol.threshold(2.0)
+    2e-08
+    >>> tol.is_met(1e-9, scale=2.0)
+    True
+    >>> Tolerance(rtol=-1, atol=0.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: rtol must be a finite number >= 0, got -1
+    """
+
+    rtol: float = LINEAR_RTOL
+    atol: float = LINEAR_ATOL
+    maxiter: int | None = None
+
+    def __post_init__(self):
+        # frozen: validated values are written through object.__setattr__
+        object.__setattr__(self, "rtol", require_finite_nonnegative("rtol", self.rtol))
+        object.__setattr__(self, "atol", require_finite_nonnegative("atol", self.atol))
+        if self.maxiter is not None:
+            object.__setattr__(
+                self, "maxiter", require_positive_int("maxiter", self.maxiter)
+            )
+
+    @classmethod
+    def linear(cls, rtol=LINEAR_RTOL, atol=LINEAR_ATOL, maxiter=None) -> "Tolerance":
+        """Settings of a linear solve, with the linear defaults.
+
+        Parameters
+        ----------
+        rtol, atol : float, optional
+            Defaults ``1e-10`` and ``0.0``.
+        maxiter : int or None, optional
+
+        Returns
+        -------
+        Tolerance
+
+        Examples
+        --------
+        >>> Tolerance.linear()
+        Tolerance(rtol=1e-10, atol=0.0, maxiter=None)
+        """
+        return cls(rtol=rtol, atol=atol, maxiter=maxiter)
+
+    @classmethod
+    def nonlinear(
+        cls, rtol=NONLINEAR_RTOL, atol=NONLINEAR_ATOL, maxiter=None
+    ) -> "Tolerance":
+        """Settings of a nonlinear solve, with the nonlinear defaults.
+
+        Parameters
+        ----------
+        rtol, atol : float, optional
+            Defaults ``1e-10`` and ``1e-12``; not both zero.
+        maxiter : int or None, optional
+
+        Returns
+        -------
+        Tolerance
+
+        Raises
+        ------
+        ValueError
+            If a setting is out of range or both tolerances are zero.
+
+        Examples
+        --------
+        >>> Tolerance.nonlinear()
+        Tolerance(rtol=1e-10, atol=1e-12, maxiter=None)
+        >>> Tolerance.nonlinear(rtol=0, atol=0)
+        Traceback (most recent call last):
+        ...
+        ValueError: rtol and atol must not both be zero for a nonlinear solve (the scale norm(z) may be zero), got rtol=0, atol=0
+        """
+        tolerance = cls(rtol=rtol, atol=atol, maxiter=maxiter)
+        if tolerance.rtol == 0 and tolerance.atol == 0:
+            raise ValueError(
+                "rtol and atol must not both be zero for a nonlinear solve "
+                f"(the scale norm(z) may be zero), got rtol={rtol!r}, atol={atol!r}"
+            )
+        return tolerance
+
+    def with_default_maxiter(self, default: int) -> "Tolerance":
+        """Return a copy whose ``maxiter`` is `default` if it was ``None``.
+
+        Parameters
+        ----------
+        default : int
+            The method's default iteration budget.
+
+        Returns
+        -------
+        Tolerance
+
+        Examples
+        --------
+        >>> Tolerance().with_default_maxiter(50).maxiter
+        50
+        >>> Tolerance(maxiter=3).with_default_maxiter(50).maxiter
+        3
+        """
+        if self.maxiter is not None:
+            return self
+        return replace(self, maxiter=require_positive_int("maxiter", default))
+
+    def threshold(self, scale: float) -> float:
+        """Return the absolute bound ``max(rtol * scale, atol)`` on ``norm(r)``.
+
+        Parameters
+        ----------
+        scale : float
+            ``norm(b)`` for a linear solve, ``norm(z)`` for a nonlinear one.
+
+        Returns
+        -------
+        float
+
+        Examples
+        --------
+        >>> Tolerance(rtol=1e-3, atol=1e-2).threshold(1.0)
+        0.01
+        """
+        return max(self.rtol * scale, self.atol)
+
+    def is_met(self, residual_norm: float, scale: float) -> bool:
+        """Tell whether ``residual_norm <= threshold(scale)``; NaN never meets it.
+
+        Parameters
+        ----------
+        residual_norm : float
+            ``norm(r)``.
+        scale : float
+            ``norm(b)`` or ``norm(z)``.
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> Tolerance(rtol=1e-10).is_met(float("nan"), 1.0)
+        False
+        """
+        return residual_norm <= self.threshold(scale)
+
+
+def relative(residual_norm: float, scale: float) -> float:
+    """Return the relative residual ``residual_norm / max(scale, tiny)``.
+
+    Parameters
+    ----------
+    residual_norm : float
+        ``norm(r)``.
+    scale : float
+        ``norm(b)`` or ``norm(z)``.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> relative(1e-3, 10.0)
+    0.0001
+    >>> relative(0.0, 0.0)
+    0.0
+    """
+    return residual_norm / max(scale, TINY)
+
