@@ -24,3 +24,11 @@ __all__ = [
     "AdjointError", "ConvergenceError", "GraphError", "MissingRuleError", "NonFiniteError",
     "SingularSystemError", "UnsupportedFunctionError",
 ]
+
+# Verification and files (issue 4)
+from .checks import TaylorResult, check_grads, taylor_test
+from .errors import GradientCheckError
+from .tracing import trace
+from graphs.serialisation import load, save
+
+__all__ += ["check_grads", "taylor_test", "TaylorResult", "GradientCheckError", "trace", "save", "load"]

@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 
 from graphs.errors import GraphError
+from graphs.tape import Traced
 
 
 def flatten(tree, path="argument"):
@@ -17,7 +18,7 @@ def flatten(tree, path="argument"):
         keys = list(tree)
         parts = [flatten(tree[k], f"{path}[{k!r}]") for k in keys]
         return _join(parts, lambda items: dict(zip(keys, items)))
-    if not isinstance(tree, (numbers.Number, np.ndarray, np.generic)):
+    if not isinstance(tree, (numbers.Number, np.ndarray, np.generic, Traced)):
         raise GraphError(
             f"{path} is a {type(tree).__name__}; a differentiated argument must be a float, an "
             f"ndarray, or lists / tuples / dicts of them"

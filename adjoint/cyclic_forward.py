@@ -52,7 +52,7 @@ def initial_iterates(graph, block, values, check_finite):
         missing = [t for t in block.iterates if t not in local]
     if missing:
         raise GraphError(
-            f"node '{missing[0]}' lies on a cycle through {sorted(map(repr, block.nodes))} and "
+            f"node '{missing[0]}' lies on a cycle through [{', '.join(sorted(map(repr, block.nodes)))}] and "
             f"has no init, and its shape cannot be inferred; give it an initial value with "
             f"add_constraint(..., init=...)"
         )

@@ -33,3 +33,14 @@ class SingularSystemError(AdjointError, np.linalg.LinAlgError):
 
 class NonFiniteError(AdjointError, FloatingPointError):
     """A node's value or multiplier is NaN or infinite; the message names the first one."""
+
+
+class GradientCheckError(AdjointError, AssertionError):
+    """``check_grads`` found a gradient that disagrees with finite differences.
+
+    The message is a table: per direction the analytic and numeric directional derivatives
+    and their relative error. Being an ``AssertionError``, it fails a test like ``assert``.
+    """
+
+
+__all__.append("GradientCheckError")

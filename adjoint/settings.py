@@ -55,7 +55,7 @@ def method_for(choice, block, kind):
     named = {choice[n] for n in block.nodes if n in choice}
     if len(named) > 1:
         raise GraphError(
-            f"{kind}= gives the component {sorted(map(repr, block.nodes))} several methods "
+            f"{kind}= gives the component [{', '.join(sorted(map(repr, block.nodes)))}] several methods "
             f"{sorted(named)}; a component is solved by one method"
         )
     return named.pop() if named else choice.get(None, "auto")

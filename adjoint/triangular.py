@@ -19,7 +19,7 @@ def triangular_multipliers(graph, blocks, lins, values, seed):
     cyclic = [b for b in blocks if b.cyclic]
     if cyclic:
         raise GraphError(
-            f"adjoint='triangular' needs an acyclic graph, but {sorted(map(repr, cyclic[0].nodes))} "
+            f"adjoint='triangular' needs an acyclic graph, but [{', '.join(sorted(map(repr, cyclic[0].nodes)))}] "
             f"form a cycle; choose a per-component method instead"
         )
     order = list(graph.inputs) + [b.nodes[0] for b in blocks]

@@ -62,6 +62,24 @@ class ConstraintGraph(nx.DiGraph):
             else:
                 self.add_edge(arg, name, positions=(position,))
 
+    def add_primitive(self, name, primitive, args, params=None, constants=None, init=None):
+        """Declare ``z_name = PRIMITIVES[primitive](*full, **params)``: a node graphs can save.
+
+        ``full`` puts ``constants[k]`` at position ``k`` and ``args`` at the other positions;
+        see ``graphs.primitive_graph.add_primitive``.
+
+        Examples
+        --------
+        >>> g = ConstraintGraph()
+        >>> g.add_input("x")
+        >>> g.add_primitive("y", "multiply", ["x"], constants={1: 3.0})
+        >>> g.nodes["y"]["primitive"], float(g.nodes["y"]["fn"](2.0))
+        ('multiply', 6.0)
+        """
+        from .primitive_graph import add_primitive  # it imports this module for graph_from_tape
+
+        add_primitive(self, name, primitive, args, params, constants, init)
+
     def _check_new(self, name, what):
         kind = self.nodes[name].get("kind") if name in self else None
         if kind == "input":

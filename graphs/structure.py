@@ -105,6 +105,6 @@ def _torn_block(graph, members):
     try:
         order = tuple(nx.topological_sort(cut))
     except nx.NetworkXUnfeasible:  # pragma: no cover - feedback_vertex_set guarantees a DAG
-        raise GraphError(f"could not tear the cycle through {sorted(map(repr, members))}") from None
+        raise GraphError(f"could not tear the cycle through [{', '.join(sorted(map(repr, members)))}]") from None
     ordered_iterates = tuple(n for n in order if n in set(iterates))
     return Block(order, True, ordered_iterates)

@@ -23,7 +23,7 @@ from .report import (
     maxiter_reason,
     nonfinite_reason,
 )
-from .tolerance import TINY, Tolerance, relative
+from .tolerance import Tolerance, relative
 
 #: A residual norm this many times the initial one stops the iteration as diverged.
 GROWTH_LIMIT = 1e12
@@ -204,7 +204,9 @@ class IterationMonitor:
                 self._keep(x, residual_norm, scale, math.inf)
             return Stop(False, nonfinite_reason(iteration))
         threshold = self.tolerance.threshold(scale)
-        key = residual_norm / max(threshold, TINY)
+        # how far from converged; with a zero threshold (rtol = atol = 0, linear
+        # only) the scale is fixed, so the residual norm itself orders the iterates
+        key = residual_norm / threshold if threshold > 0 else residual_norm
         if key < self._best_key or self.best_x is None:
             self._keep(x, residual_norm, scale, key)
         if self._initial_norm is None:

@@ -6,7 +6,7 @@ answer returned. The residuals in a report are relative; see
 :mod:`solvers.tolerance` for the rule and the scales.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass
@@ -50,8 +50,8 @@ class SolveReport:
     converged: bool
     iterations: int
     residual: float
-    residuals: list[float] = field(default_factory=list)
-    reason: str = ""
+    residuals: list[float]
+    reason: str
     exact: bool = True
     evaluations: int = 0
 

@@ -1,4 +1,4 @@
-"""Linear solvers for ``(I - K) x = b``: one module per method, :func:`solve_linear` to pick one."""
+"""Linear solvers for ``(I - K) x = b``: a module per method, :func:`solve_linear` picks one."""
 
 from .dispatch import LINEAR_METHODS, solve_linear
 

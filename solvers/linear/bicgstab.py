@@ -65,4 +65,4 @@ def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback):
         return x, info
 
     return krylov.run("bicgstab", system, x0=x0, tolerance=tolerance, callback=callback,
-                      chunk=chunk, step_cost=2)
+                      chunk=chunk, step_cost=2, iterates_in_history=True)

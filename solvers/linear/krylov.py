@@ -28,7 +28,7 @@ import numpy
 from ..backend import require_host
 from ..monitor import IterationMonitor, Stop
 from ..report import converged_reason
-from ..tolerance import ITERATIVE_MAXITER, Tolerance, relative
+from ..tolerance import ITERATIVE_MAXITER, Tolerance
 from .system import LinearSystem
 
 #: A true residual this many times the tolerance is still accepted after scipy reports success.
@@ -123,9 +123,46 @@ class KrylovProgress:
             self.stop = stop
             raise _Abort
 
+    def settle(self, x, residual_norm: float, iterates_in_history: bool):
+        """Take in the answer of a chunk, whose true residual has been computed.
+
+        If the method records iterates (BiCGSTAB, LGMRES) and steps were made
+        since the last one, the answer is recorded (history entry, callback): scipy
+        hands out no iterate at the end of its loop. Otherwise it is only observed.
+
+        Parameters
+        ----------
+        x : array
+            The chunk's answer (not modified afterwards).
+        residual_norm : float
+            ``norm(b - (x - K x))``.
+        iterates_in_history : bool
+            Whether the method's history is made of iterates rather than estimates.
+
+        Returns
+        -------
+        Stop or None
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from solvers.tolerance import Tolerance
+        >>> system = LinearSystem(np.zeros((1, 1)), np.ones(1))
+        >>> progress = KrylovProgress(system, IterationMonitor(Tolerance()), scale=1.0)
+        >>> progress.steps = 2
+        >>> progress.settle(np.array([0.5]), 0.5, iterates_in_history=True) is None
+        True
+        >>> progress.monitor.residuals
+        [0.5]
+        """
+        if iterates_in_history and self.steps > self._steps_at_last_iterate:
+            self._steps_at_last_iterate = self.steps
+            return self.monitor.record(self.steps, x, residual_norm, self.scale)
+        return self.monitor.observe(self.steps, x, residual_norm, self.scale)
+
 
 def run(method: str, system: LinearSystem, *, x0, tolerance: Tolerance, callback,
-        chunk, step_cost: int = 1):
+        chunk, step_cost: int = 1, iterates_in_history: bool = False):
     """Solve ``(I - K) x = b`` with a scipy Krylov method, chunk by chunk.
 
     See the module docstring for the budget, the convergence decision and the
@@ -149,6 +186,9 @@ def run(method: str, system: LinearSystem, *, x0, tolerance: Tolerance, callback
     step_cost : int, optional
         Fewest steps a chunk can make (2 for BiCGSTAB); a smaller remainder of
         the budget is left unspent.
+    iterates_in_history : bool, optional
+        ``True`` if the chunk reports iterates (``progress.iterate``) rather than
+        estimates (``progress.estimate``).
 
     Returns
     -------
@@ -194,7 +234,7 @@ def run(method: str, system: LinearSystem, *, x0, tolerance: Tolerance, callback
             stop = progress.stop
             break
         residual_norm = float(numpy.linalg.norm(system.residual(x_new)))
-        stop = monitor.observe(progress.steps, x_new, residual_norm, scale)
+        stop = progress.settle(x_new, residual_norm, iterates_in_history)
         if stop is not None:
             break
         if info < 0:

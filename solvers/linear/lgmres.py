@@ -88,4 +88,4 @@ def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback, inner_m=N
         return x, info
 
     return krylov.run("lgmres", system, x0=x0, tolerance=tolerance, callback=callback,
-                      chunk=chunk)
+                      chunk=chunk, iterates_in_history=True)

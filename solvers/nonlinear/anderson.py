@@ -1,0 +1,134 @@
+"""``"anderson"``: Anderson acceleration of the fixed-point iteration (type II).
+
+Walker & Ni, "Anderson acceleration for fixed-point iterations", SIAM J. Numer.
+Anal. 49 (2011), in their difference form. With ``g_k = F(z_k) - z_k``, the last
+``m_k <= memory`` differences ``dZ = [z_{i+1} - z_i]`` and ``dG = [g_{i+1} - g_i]``:
+
+    gamma   = argmin ||g_k - dG gamma||^2 + lambda ||gamma||^2
+    z_{k+1} = z_k + beta g_k - (dZ + beta dG) gamma
+
+``beta`` is the ``damping`` (mixing) and ``lambda = regularization * ||dG||_F^2``
+a Tikhonov term relative to the scale of ``dG``, so that nearly dependent
+differences (stagnating directions) cannot produce huge coefficients. The
+regularised least-squares problem is solved with ``lstsq`` on the stacked matrix
+``[dG; sqrt(lambda) I]``, which avoids squaring the condition number as the normal
+equations would. With ``memory = 0`` it is the damped Picard iteration.
+
+Counting as for ``fixed_point``: one call of ``F`` per iteration plus one for
+the starting point. Written against the array namespace of `z0`: runs on numpy
+or cupy.
+"""
+
+from collections import deque
+
+from ..monitor import IterationMonitor
+from ..settings import require_damping, require_finite_nonnegative, require_nonnegative_int
+from ..tolerance import ITERATIVE_MAXITER, Tolerance
+from .problem import FixedPointProblem
+
+OPTIONS = {"memory": 5, "damping": 1.0, "regularization": 1e-10}
+
+
+def anderson_step(xp, z, g, dZ, dG, *, damping: float, regularization: float):
+    """Return the next Anderson iterate from the current one and the difference history.
+
+    Parameters
+    ----------
+    xp : module
+        numpy or cupy.
+    z, g : array
+        Current iterate and its residual ``F(z) - z``.
+    dZ, dG : sequence of array
+        Differences of successive iterates and of successive residuals, oldest
+        first, equally many.
+    damping : float
+        Mixing factor ``beta`` in (0, 1].
+    regularization : float
+        Tikhonov factor relative to ``||dG||_F^2``.
+
+    Returns
+    -------
+    array
+
+    Examples
+    --------
+    For an affine map the step is exact once the history spans the space:
+
+    >>> import numpy as np
+    >>> F = lambda z: 0.5 * z + 1.0
+    >>> z0, z1 = np.zeros(1), np.ones(1)
+    >>> g0, g1 = F(z0) - z0, F(z1) - z1
+    >>> anderson_step(np, z1, g1, [z1 - z0], [g1 - g0], damping=1.0, regularization=0.0)
+    array([2.])
+    """
+    if not dG:
+        return z + damping * g
+    DG = xp.stack(list(dG), axis=1)
+    DZ = xp.stack(list(dZ), axis=1)
+    m = DG.shape[1]
+    weight = regularization * float(xp.sum(DG * DG))
+    system = xp.concatenate([DG, (weight**0.5) * xp.eye(m, dtype=DG.dtype)], axis=0)
+    rhs = xp.concatenate([g, xp.zeros(m, dtype=g.dtype)])
+    gamma = xp.linalg.lstsq(system, rhs, rcond=None)[0]
+    return z + damping * g - (DZ + damping * DG) @ gamma
+
+
+def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, memory=5,
+          damping=1.0, regularization=1e-10):
+    """Find ``z = F(z)`` by Anderson acceleration; see :mod:`solvers.tolerance` for the rule.
+
+    Parameters
+    ----------
+    problem : FixedPointProblem
+    z0 : array
+        Starting point.
+    tolerance : Tolerance
+        ``maxiter`` defaults to :data:`solvers.tolerance.ITERATIVE_MAXITER`.
+    callback : callable or None
+        ``callback(iteration, z, residual)`` after every iteration.
+    memory : int, optional
+        Number ``m`` of differences kept, >= 0; default 5.
+    damping : float, optional
+        Mixing factor in (0, 1]; default 1.
+    regularization : float, optional
+        Tikhonov factor relative to ``||dG||_F^2``, >= 0; default 1e-10.
+
+    Returns
+    -------
+    z : array
+        The iterate with the smallest residual (relative to the tolerance).
+    report : SolveReport
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvers.tolerance import Tolerance
+    >>> problem = FixedPointProblem(lambda z: np.cos(z), np.zeros(1))
+    >>> z, report = solve(problem, np.zeros(1), tolerance=Tolerance.nonlinear(), callback=None)
+    >>> bool(abs(np.cos(z[0]) - z[0]) < 1e-10), report.iterations < 15
+    (True, True)
+    """
+    memory = require_nonnegative_int("memory", memory)
+    damping = require_damping(damping)
+    regularization = require_finite_nonnegative("regularization", regularization)
+    tolerance = tolerance.with_default_maxiter(ITERATIVE_MAXITER)
+    xp = problem.xp
+    monitor = IterationMonitor(tolerance, callback)
+    dZ: deque = deque(maxlen=memory)
+    dG: deque = deque(maxlen=memory)
+
+    current = problem.evaluate(z0)
+    stop = monitor.start(current.z, current.residual_norm, current.scale)
+    iteration = 0
+    while stop is None and iteration < tolerance.maxiter:
+        iteration += 1
+        z_next = anderson_step(xp, current.z, current.residual, dZ, dG,
+                               damping=damping, regularization=regularization)
+        following = problem.evaluate(z_next)
+        if memory:
+            dZ.append(following.z - current.z)
+            dG.append(following.residual - current.residual)
+        current = following
+        stop = monitor.record(iteration, current.z, current.residual_norm, current.scale)
+    report = monitor.report("anderson", stop, evaluations=problem.evaluations)
+    return monitor.best_x, report

@@ -1,0 +1,62 @@
+"""``"fixed_point"``: Picard iteration ``z <- (1 - damping) z + damping F(z)``.
+
+Converges when ``F`` is a contraction near the fixed point, at the rate of its
+Lipschitz constant (damping can rescue a map whose Jacobian has eigenvalues
+below -1). A Gauss–Seidel sweep is the caller's business: pass the sweep as `F`.
+Written against the array namespace of `z0`: runs on numpy or cupy.
+
+Counting: ``F`` at the starting point, then one call per iteration, which gives
+both the residual of the new iterate and the next update:
+``evaluations = iterations + 1``.
+"""
+
+from ..monitor import IterationMonitor
+from ..settings import require_damping
+from ..tolerance import ITERATIVE_MAXITER, Tolerance
+from .problem import FixedPointProblem
+
+OPTIONS = {"damping": 1.0}
+
+
+def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, damping=1.0):
+    """Find ``z = F(z)`` by damped Picard iteration; see :mod:`solvers.tolerance` for the rule.
+
+    Parameters
+    ----------
+    problem : FixedPointProblem
+    z0 : array
+        Starting point.
+    tolerance : Tolerance
+        ``maxiter`` defaults to :data:`solvers.tolerance.ITERATIVE_MAXITER`.
+    callback : callable or None
+        ``callback(iteration, z, residual)`` after every iteration.
+    damping : float, optional
+        Relaxation factor in (0, 1], default 1.
+
+    Returns
+    -------
+    z : array
+        The iterate with the smallest residual (relative to the tolerance).
+    report : SolveReport
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvers.tolerance import Tolerance
+    >>> problem = FixedPointProblem(lambda z: z / 2 + 1, np.zeros(1))
+    >>> z, report = solve(problem, np.zeros(1), tolerance=Tolerance.nonlinear(), callback=None)
+    >>> z.round(6), report.converged
+    (array([2.]), True)
+    """
+    damping = require_damping(damping)
+    tolerance = tolerance.with_default_maxiter(ITERATIVE_MAXITER)
+    monitor = IterationMonitor(tolerance, callback)
+    current = problem.evaluate(z0)
+    stop = monitor.start(current.z, current.residual_norm, current.scale)
+    iteration = 0
+    while stop is None and iteration < tolerance.maxiter:
+        iteration += 1
+        current = problem.evaluate(current.z + damping * current.residual)
+        stop = monitor.record(iteration, current.z, current.residual_norm, current.scale)
+    report = monitor.report("fixed_point", stop, evaluations=problem.evaluations)
+    return monitor.best_x, report

@@ -1,0 +1,133 @@
+"""``"newton"``: Newton's method with an assembled Jacobian and sparse LU.
+
+On ``G(z) = z - F(z)``, each step solves ``(I - J_F(z)) d = F(z) - z`` with
+SuperLU (:mod:`solvers.linear.direct`) and moves to ``z + t d``, ``t`` found by
+the backtracking line search of :mod:`solvers.nonlinear.line_search` (from
+``t = damping``; with ``line_search=False`` the step ``damping * d`` is taken as
+is). Quadratic convergence near a regular solution.
+
+Counting: one iteration is one Newton step. ``evaluations`` counts every call of
+``F`` (the starting point and each line-search trial) and of ``jacobian``.
+
+Stops with ``converged=False`` and a reason on a singular ``I - J_F`` ("singular
+Jacobian at iteration k"), on a failed line search, and by the usual rules of
+:mod:`solvers.monitor`. Runs on numpy/scipy only.
+"""
+
+import numpy
+
+from ..backend import require_host
+from ..linear import direct
+from ..linear.system import LinearSystem
+from ..monitor import IterationMonitor, Stop
+from ..settings import require_damping
+from ..tolerance import NEWTON_MAXITER, Tolerance
+from .line_search import MAX_HALVINGS, backtrack, plain_step
+from .problem import FixedPointProblem
+
+OPTIONS = {"damping": 1.0, "line_search": True}
+
+# The Newton system is solved as accurately as LU allows; its tolerance only
+# decides what the linear report calls converged, the step is used regardless.
+_NEWTON_SYSTEM_TOLERANCE = Tolerance(rtol=1e-12, atol=0.0)
+
+
+def line_search_failure(iteration: int) -> Stop:
+    """Word a line search that found no acceptable step.
+
+    Parameters
+    ----------
+    iteration : int
+        Newton step at which it failed.
+
+    Returns
+    -------
+    Stop
+
+    Examples
+    --------
+    >>> line_search_failure(3).reason
+    'line search failed at iteration 3: no sufficient decrease of norm(F(z) - z) after 30 halvings'
+    """
+    return Stop(
+        False,
+        f"line search failed at iteration {iteration}: no sufficient decrease of "
+        f"norm(F(z) - z) after {MAX_HALVINGS} halvings",
+    )
+
+
+def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, damping=1.0,
+          line_search=True):
+    """Find ``z = F(z)`` by Newton's method; see :mod:`solvers.tolerance` for the rule.
+
+    Parameters
+    ----------
+    problem : FixedPointProblem
+        With a ``jacobian``.
+    z0 : array
+        Starting point.
+    tolerance : Tolerance
+        ``maxiter`` (Newton steps) defaults to
+        :data:`solvers.tolerance.NEWTON_MAXITER`.
+    callback : callable or None
+        ``callback(iteration, z, residual)`` after every Newton step.
+    damping : float, optional
+        First step length tried, in (0, 1]; default 1.
+    line_search : bool, optional
+        Backtrack on ``||F(z) - z||^2`` (default) or take the damped step as is.
+
+    Returns
+    -------
+    z : array
+    report : SolveReport
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvers.tolerance import Tolerance
+    >>> problem = FixedPointProblem(np.cos, np.zeros(1),
+    ...                             jacobian=lambda z: np.diag(-np.sin(z)))
+    >>> z, report = solve(problem, np.zeros(1), tolerance=Tolerance.nonlinear(), callback=None)
+    >>> report.converged, report.iterations <= 6
+    (True, True)
+    """
+    require_host(z0, "newton")
+    damping = require_damping(damping)
+    step = backtrack if line_search else plain_step
+    tolerance = tolerance.with_default_maxiter(NEWTON_MAXITER)
+    monitor = IterationMonitor(tolerance, callback)
+
+    current = problem.evaluate(z0)
+    stop = monitor.start(current.z, current.residual_norm, current.scale)
+    iteration = 0
+    while stop is None and iteration < tolerance.maxiter:
+        iteration += 1
+        system = LinearSystem(problem.jacobian(current.z), current.residual)
+        try:
+            direction, linear = direct.solve(
+                system, x0=None, tolerance=_NEWTON_SYSTEM_TOLERANCE, callback=None
+            )
+        except numpy.linalg.LinAlgError:
+            stop = Stop(
+                False,
+                f"singular Jacobian at iteration {iteration}: I - J_F(z) is singular "
+                "(the fixed point may be missing or not isolated); try damping, another "
+                "z0, or 'anderson'",
+            )
+            break
+        if not linear.residual < 1.0:
+            stop = Stop(
+                False,
+                f"singular Jacobian at iteration {iteration}: the Newton system was "
+                f"solved only to relative residual {linear.residual:.3g}",
+            )
+            break
+        following = step(problem, current, direction, initial_step=damping,
+                         linear_residual=linear.residual)
+        if following is None:
+            stop = line_search_failure(iteration)
+            break
+        current = following
+        stop = monitor.record(iteration, current.z, current.residual_norm, current.scale)
+    report = monitor.report("newton", stop, evaluations=problem.evaluations)
+    return monitor.best_x, report

@@ -1,0 +1,145 @@
+"""The fixed-point problem ``z = F(z)``: counted calls to the map and its derivatives."""
+
+from dataclasses import dataclass
+
+from ..backend import array_namespace
+from ..counted_map import CountedMap
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The map evaluated at one iterate, with everything the stopping rule needs.
+
+    Attributes
+    ----------
+    z : array
+        The iterate.
+    value : array
+        ``F(z)``.
+    residual : array
+        ``F(z) - z``.
+    residual_norm : float
+        ``norm(F(z) - z)``.
+    scale : float
+        ``norm(z)``, the scale of the tolerance rule.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> problem = FixedPointProblem(lambda z: z / 2, np.ones(1))
+    >>> problem.evaluate(np.ones(1)).residual_norm
+    0.5
+    """
+
+    z: object
+    value: object
+    residual: object
+    residual_norm: float
+    scale: float
+
+
+class FixedPointProblem:
+    """``z = F(z)`` for 1-D float64 vectors of a fixed length, with counted calls.
+
+    Parameters
+    ----------
+    F : callable
+        ``F(z) -> vector`` of the same length as `z0`.
+    z0 : array
+        Starting point; fixes the length and the array namespace.
+    jacobian : callable, optional
+        ``jacobian(z) -> J_F(z)``, a sparse or dense ``(n, n)`` matrix.
+    jvp : callable, optional
+        ``jvp(z, v) -> J_F(z) v``.
+
+    Attributes
+    ----------
+    evaluations : int
+        Calls to `F`, `jacobian` and `jvp` so far, all counted.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> problem = FixedPointProblem(np.cos, np.zeros(2))
+    >>> _ = problem.evaluate(np.zeros(2))
+    >>> problem.evaluations
+    1
+    """
+
+    def __init__(self, F, z0, jacobian=None, jvp=None):
+        self.n = z0.shape[0]
+        self.xp = array_namespace(z0)
+        self.map = CountedMap(F, "F", self.n, like=z0)
+        self._jacobian = jacobian
+        self.jacobian_calls = 0
+        self.jvp = None if jvp is None else CountedMap(jvp, "jvp", self.n, like=z0)
+
+    @property
+    def evaluations(self) -> int:
+        jvp_calls = 0 if self.jvp is None else self.jvp.calls
+        return self.map.calls + self.jacobian_calls + jvp_calls
+
+    def evaluate(self, z) -> Evaluation:
+        """Evaluate ``F`` at `z` (one counted call).
+
+        Parameters
+        ----------
+        z : array
+
+        Returns
+        -------
+        Evaluation
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> FixedPointProblem(lambda z: z + 1, np.zeros(1)).evaluate(np.zeros(1)).residual
+        array([1.])
+        """
+        xp = self.xp
+        value = self.map(z)
+        residual = value - z
+        return Evaluation(
+            z=z,
+            value=value,
+            residual=residual,
+            residual_norm=float(xp.linalg.norm(residual)),
+            scale=float(xp.linalg.norm(z)),
+        )
+
+    def jacobian(self, z):
+        """Return ``J_F(z)`` from the user's `jacobian` (one counted call).
+
+        Parameters
+        ----------
+        z : array
+
+        Returns
+        -------
+        sparse matrix or array
+            Checked to have shape ``(n, n)``.
+
+        Raises
+        ------
+        ValueError
+            If no `jacobian` was given, or it returns the wrong shape.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> problem = FixedPointProblem(np.sin, np.zeros(2), jacobian=lambda z: np.diag(np.cos(z)))
+        >>> problem.jacobian(np.zeros(2))
+        array([[1., 0.],
+               [0., 1.]])
+        """
+        if self._jacobian is None:
+            raise ValueError("no jacobian was given")
+        self.jacobian_calls += 1
+        matrix = self._jacobian(z)
+        shape = getattr(matrix, "shape", None)
+        if shape is None or tuple(shape) != (self.n, self.n):
+            raise ValueError(
+                f"jacobian must return a matrix of shape ({self.n}, {self.n}), got "
+                f"{'shape ' + str(tuple(shape)) if shape is not None else type(matrix).__name__}"
+            )
+        return matrix
