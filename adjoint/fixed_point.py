@@ -17,6 +17,7 @@ from .block_pass import adjoint_block, forward_block
 from .containers import flatten
 from .settings import ADJOINT_METHODS, FORWARD_METHODS, Settings, check_method_choice
 from .solution import BlockReport
+from .solve import _check_tolerances
 
 _STATE = "z"
 
@@ -53,6 +54,7 @@ def fixed_point(f, z0, *params, forward="auto", adjoint="auto", rtol=None, atol=
     check_method_choice(adjoint, ADJOINT_METHODS, "adjoint")
     settings = Settings(forward, adjoint, rtol, atol, maxiter, dict(forward_options or {}),
                         dict(adjoint_options or {}), throw, check_finite)
+    _check_tolerances(settings)  # the same GraphError as adjoint.solve, before any work
     leaves, rebuild = flatten(list(params), "fixed_point parameter")
     names = [("param", k) for k in range(len(leaves))]
     graph = ConstraintGraph()
