@@ -32,3 +32,13 @@ from .tracing import trace
 from graphs.serialisation import load, save
 
 __all__ += ["check_grads", "taylor_test", "TaylorResult", "GradientCheckError", "trace", "save", "load"]
+
+# Research workflows: tangent mode, Jacobians, diagnostics, pictures, progress (issue 6)
+from . import plot
+from .hutchinson import FrobeniusEstimate, frobenius_estimate, jacobian_penalty
+from .sparse_jacobian import ColouredJacobian, sparse_jacobian
+from .tangent import jacobian, jvp
+from .tangent_pass import solve_tangent
+
+__all__ += ["jvp", "jacobian", "solve_tangent", "sparse_jacobian", "ColouredJacobian",
+            "frobenius_estimate", "FrobeniusEstimate", "jacobian_penalty", "plot"]

@@ -6,11 +6,13 @@ order, ``λ_j = seed_j + Σ_{i uses j} (∂f_i/∂z_j)ᵀ λ_i``, one VJP per ed
 """
 
 
-def back_substitute(tape, seeds):
+def back_substitute(tape, seeds, needed=None):
     """The multipliers of every record of ``tape``, given seeds ``{index: cotangent}``.
 
     Returns a list with one entry per record: its multiplier λ, or ``None`` where the
-    objective does not depend on the record (λ = 0).
+    objective does not depend on the record (λ = 0). ``needed`` (optional, a sequence of
+    bools per record) restricts the VJPs to arguments whose multiplier is wanted: records
+    that no differentiated input flows into need none (a compiled plan passes it).
 
     Examples
     --------
@@ -33,11 +35,16 @@ def back_substitute(tape, seeds):
         prim, values, params, parents, ans = records[i]
         if prim is None:
             continue
-        for k, p in enumerate(parents):
-            if p < 0:
+        vjps = prim.vjps
+        k = -1
+        for p in parents:
+            k += 1
+            if p < 0 or (needed is not None and not needed[p]):
                 continue
-            c = prim.vjp(k)(g, ans, *values, **params)
-            lam[p] = c if lam[p] is None else lam[p] + c
+            rule = vjps.get(k) or prim.vjp(k)  # prim.vjp raises the missing-rule error
+            c = rule(g, ans, *values, **params) if params else rule(g, ans, *values)
+            old = lam[p]
+            lam[p] = c if old is None else old + c
     return lam
 
 
@@ -64,6 +71,11 @@ def forward_substitute(tape, tangents):
     for i in range(min(tangents, default=len(records)), len(records)):
         prim, values, params, parents, ans = records[i]
         if prim is None:
+            continue
+        joint = getattr(prim, "joint_jvp", None)
+        if joint is not None:  # an implicit primitive: one tangent solve for all its arguments
+            ts = [None if p < 0 else dot[p] for p in parents]
+            dot[i] = None if all(t is None for t in ts) else joint(ts)
             continue
         acc = None
         for k, p in enumerate(parents):

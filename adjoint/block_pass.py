@@ -6,6 +6,7 @@ import numpy as np
 
 from .cyclic_adjoint import solve_adjoint
 from .cyclic_forward import solve_forward
+from .cyclic_tangent import solve_tangent
 from .errors import ConvergenceError, SingularSystemError
 from .settings import method_for
 
@@ -21,8 +22,9 @@ def forward_block(graph, block, values, settings):
         _fail(
             f"the forward solve of the cyclic component {_names(block)} by '{report.method}' did "
             f"not converge: {report.reason} (relative residual {report.residual:.3e} after "
-            f"{report.iterations} iterations). Try forward='newton' (needs no contraction), "
-            f"forward_options={{'damping': 0.5}}, a better init, or a larger maxiter",
+            f"{report.iterations} iterations). Try "
+            + ("forward='anderson', " if report.method.startswith("newton") else "forward='newton' (needs no contraction), ")
+            + "forward_options={'damping': 0.5}, a better init, or a larger maxiter",
             block, report, settings,
         )
     return lins, report
@@ -51,6 +53,28 @@ def adjoint_block(block, lins, lam, settings, block_report):
             f"larger maxiter, or adjoint_options={{'restart': 100}} for GMRES",
             block, report, settings,
         )
+
+
+def tangent_block(block, lins, outer, settings, block_report):
+    """The tangents of a cyclic block, ``(I - J_BB) ż_B = rhs_B``; errors as for the adjoint."""
+    method = method_for(settings.adjoint, block, "adjoint")
+    try:
+        dot, report = solve_tangent(block, lins, outer, method, settings)
+    except np.linalg.LinAlgError as e:
+        raise SingularSystemError(
+            f"I - J_BB of the cyclic component {_names(block)} is singular at the solution, so "
+            f"its tangents are not determined ({e}); some eigenvalue of ∂f/∂z equals 1"
+        ) from e
+    block_report.tangent = report
+    if not report.converged:
+        _fail(
+            f"the tangent solve of the cyclic component {_names(block)} by '{report.method}' did "
+            f"not converge: {report.reason} (residual {report.residual:.3e} after "
+            f"{report.iterations} iterations). Try adjoint='direct' for a small component, a "
+            f"larger maxiter, or adjoint_options={{'restart': 100}} for GMRES",
+            block, report, settings,
+        )
+    return dot
 
 
 def _fail(message, block, report, settings):

@@ -17,6 +17,7 @@ import solvers
 
 from .cyclic_forward import BlockState
 from .jacobians import assemble
+from .progress import monitored
 from .settings import AUTO_DIRECT_MAX_SIZE
 
 
@@ -81,7 +82,8 @@ def _direct(block, lins, rhs, shapes, settings, options):
     sizes = dict(zip(block.nodes, full.sizes))
     J = assemble(block.nodes, block.nodes, lins, sizes)
     b = full.pack({n: _zeros_or(rhs[n], shapes[n]) for n in block.nodes})
-    x, report = solvers.solve_linear("direct", J.T.tocsr(), b, **settings.tolerances(), **options)
+    solve = monitored(solvers.solve_linear, settings, block, "adjoint")
+    x, report = solve("direct", J.T.tocsr(), b, **settings.tolerances(), **options)
     return full.unpack(x), report
 
 
@@ -98,7 +100,8 @@ def _reduced(block, lins, rhs, shapes, method, settings, options):
         x, report = b, solvers.SolveReport("jfb", True, 0, 0.0, [], "JFB: λ_T = b_T, no solve", exact=False)
     else:
         op = spla.LinearOperator((b.size, b.size), matvec=K, dtype=np.float64)
-        x, report = solvers.solve_linear(method, op, b, **settings.tolerances(), **options)
+        solve = monitored(solvers.solve_linear, settings, block, "adjoint")
+        x, report = solve(method, op, b, **settings.tolerances(), **options)
     lam_T = state.unpack(x)
     lam, _ = back_substitute_block(block, lins, lam_T, rhs)
     lam.update(lam_T)

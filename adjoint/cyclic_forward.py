@@ -14,6 +14,7 @@ import solvers
 from .errors import GraphError, NonFiniteError
 from .jacobians import assemble
 from .linearisation import argument_values, evaluate, linearise
+from .progress import monitored
 from .settings import AUTO_NEWTON_MAX_SIZE
 
 
@@ -105,7 +106,8 @@ def solve_forward(graph, block, values, method, settings):
     else:
         if method == "newton_krylov":
             options["jvp"] = _reduced_jvp(graph, block, values, state, settings.check_finite)
-        z, report = solvers.solve_fixed_point(method, F, state.pack(iterates), **settings.tolerances(), **options)
+        solve = monitored(solvers.solve_fixed_point, settings, block, "forward")
+        z, report = solve(method, F, state.pack(iterates), **settings.tolerances(), **options)
         z = state.unpack(z)
     if not np.all(np.isfinite(np.concatenate([np.ravel(v) for v in z.values()]))):
         z = iterates  # the report says why; values stay finite for the error message
@@ -158,7 +160,7 @@ def _newton_on_block(graph, block, values, iterates, settings, options):
         lins = {n: linearise(graph, n, argument_values(graph, n, z, values), shapes[n], False) for n in block.nodes}
         return assemble(block.nodes, block.nodes, lins, sizes)
 
-    zvec, report = solvers.solve_fixed_point(
+    zvec, report = monitored(solvers.solve_fixed_point, settings, block, "forward")(
         "newton", F, full.pack(start), jacobian=jacobian, **settings.tolerances(), **options
     )
     z = full.unpack(zvec)

@@ -13,17 +13,20 @@ from graphs.primitive import Primitive
 from graphs.structure import strongly_connected_blocks
 from graphs.tape import Traced, bind
 
-from .block_pass import adjoint_block, forward_block
+from .block_pass import adjoint_block, forward_block, tangent_block
 from .containers import flatten
 from .settings import ADJOINT_METHODS, FORWARD_METHODS, Settings, check_method_choice
+from .progress import check_progress_options
 from .solution import BlockReport
+from .spectral import reduced_jacobian
 from .solve import _check_tolerances
 
 _STATE = "z"
 
 
 def fixed_point(f, z0, *params, forward="auto", adjoint="auto", rtol=None, atol=None, maxiter=None,
-                forward_options=None, adjoint_options=None, throw=True, check_finite=True):
+                forward_options=None, adjoint_options=None, throw=True, check_finite=True,
+                callback=None, progress=False):
     """The fixed point ``z* = f(z*, *params)``, differentiable with respect to ``params``.
 
     Parameters
@@ -37,7 +40,10 @@ def fixed_point(f, z0, *params, forward="auto", adjoint="auto", rtol=None, atol=
         Parameters; traced ones get derivatives.
     forward, adjoint, rtol, atol, maxiter, forward_options, adjoint_options, throw, check_finite :
         As for ``adjoint.solve``; e.g. ``adjoint="jfb"`` or ``adjoint="neumann"`` with
-        ``adjoint_options={"k": 5}``.
+        ``adjoint_options={"k": 5}``. Tangents (``adjoint.jvp``) solve the non-transposed
+        system ``(I - ∂f/∂z) ż = (∂f/∂params) ṗarams`` with the ``adjoint`` method.
+    callback, progress :
+        As for ``adjoint.solve``: ``callback(block_nodes, phase, iteration, residual)``.
 
     Examples
     --------
@@ -53,7 +59,9 @@ def fixed_point(f, z0, *params, forward="auto", adjoint="auto", rtol=None, atol=
     check_method_choice(forward, FORWARD_METHODS, "forward")
     check_method_choice(adjoint, ADJOINT_METHODS, "adjoint")
     settings = Settings(forward, adjoint, rtol, atol, maxiter, dict(forward_options or {}),
-                        dict(adjoint_options or {}), throw, check_finite)
+                        dict(adjoint_options or {}), throw, check_finite,
+                        callback=callback, progress=progress)
+    check_progress_options(callback, progress)
     _check_tolerances(settings)  # the same GraphError as adjoint.solve, before any work
     leaves, rebuild = flatten(list(params), "fixed_point parameter")
     names = [("param", k) for k in range(len(leaves))]
@@ -67,6 +75,7 @@ def fixed_point(f, z0, *params, forward="auto", adjoint="auto", rtol=None, atol=
     (block,) = strongly_connected_blocks(graph)
     lins, report = forward_block(graph, block, values, settings)
     block_report = BlockReport(block.nodes, block.iterates, report)
+    block_report.reduced_jacobian = reduced_jacobian(block, lins)
     z_star = lins[_STATE].value
     traced = [leaf for leaf in leaves if isinstance(leaf, Traced)]
     if not traced:
@@ -77,7 +86,7 @@ def fixed_point(f, z0, *params, forward="auto", adjoint="auto", rtol=None, atol=
 
 def _implicit_primitive(block, lins, names, settings, block_report, z_star):
     """A one-off primitive whose value is ``z*`` and whose VJPs solve the block's adjoint."""
-    prim = Primitive("fixed_point", lambda *args: z_star)
+    prim = _ImplicitPrimitive("fixed_point", lambda *args: z_star)
     last = {}
 
     def cotangents(g):
@@ -89,7 +98,25 @@ def _implicit_primitive(block, lins, names, settings, block_report, z_star):
 
     for k, name in enumerate(names):
         prim.vjps[k] = lambda g, ans, *args, _name=name, _k=k: _or_zeros(cotangents(g).get(_name), args[_k])
+
+    def tangent(ts):  # one tangent solve, whatever the number of parameters with tangents
+        outer = {name: t for name, t in zip(names, ts) if t is not None}
+        return tangent_block(block, lins, outer, settings, block_report)[_STATE]
+
+    prim.joint_jvp = tangent
+    for k in range(len(names)):
+        prim.jvps[k] = lambda t, ans, *args, _k=k: tangent([t if j == _k else None for j in range(len(names))])
     return prim
+
+
+class _ImplicitPrimitive(Primitive):
+    """A primitive whose JVPs share one linear solve: ``joint_jvp(tangents per argument)``.
+
+    ``forward_substitute`` calls ``joint_jvp`` once with every argument's tangent, where an
+    ordinary primitive's per-argument rules would each solve ``(I - ∂f/∂z) ż = ...`` again.
+    """
+
+    __slots__ = ("joint_jvp",)
 
 
 def _or_zeros(c, like):

@@ -1,25 +1,21 @@
 """numpy-style functions that trace: ``import adjoint.numpy as anp``.
 
-Differentiable functions come from ``graphs.numpy_functions``; everything else numpy offers
-(array creation, constants, ``linalg`` on plain arrays, ...) is numpy's own. A numpy function
-applied to a traced value without a derivative rule raises an error naming it.
+The differentiable functions (``graphs.numpy_functions.__all__``) apply primitives, and are
+numpy itself on plain values; everything else numpy offers (array creation, constants,
+``linalg`` and ``random`` on plain arrays, ...) is numpy's own. A numpy function without a
+derivative rule applied to a traced value raises an error naming it.
+
+Examples
+--------
+>>> import adjoint.numpy as anp
+>>> float(anp.sum(anp.sin(anp.zeros(3)) + anp.pi))
+9.42477796076938
 """
 
-import numpy as _np
 from numpy import *  # noqa: F401,F403  (constants and creation functions, untraced)
+from numpy import linalg, random  # noqa: F401  (plain numpy: not differentiable)
 
 from graphs.numpy_functions import *  # noqa: F401,F403
-from graphs.numpy_functions import NUMPY_EQUIVALENTS as _EQUIVALENTS
-from graphs import numpy_functions as _nf
+from graphs.numpy_functions import __all__ as _traced
 
-__all__ = sorted(n for n in dir(_nf) if not n.startswith("_") and callable(getattr(_nf, n))
-                 and n not in {"Traced", "UnsupportedFunctionError", "unsupported"})
-
-array = _nf.array
-asarray = _nf.asarray
-sum = _nf.sum  # noqa: A001
-max = _nf.max  # noqa: A001
-min = _nf.min  # noqa: A001
-abs = _nf.abs  # noqa: A001
-round = _np.round  # noqa: A001
-del _EQUIVALENTS
+__all__ = list(_traced)

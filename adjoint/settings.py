@@ -30,6 +30,9 @@ class Settings:
     throw: bool = True
     check_finite: bool = True
     sweep: str = "jacobi"
+    # issue 6: watching long solves (adjoint.progress)
+    callback: object = None
+    progress: bool = False
 
     def tolerances(self):
         """The ``rtol``/``atol``/``maxiter`` given explicitly (solvers default the rest)."""

@@ -18,6 +18,25 @@ class BlockReport:
     iterates: tuple
     forward: object
     adjoint: object = None
+    # issue 6: the tangent solve's report (JVPs through a fixed point, adjoint.solve_tangent),
+    # and ∂F/∂T as a LinearOperator, for the spectral radius estimated on first access.
+    tangent: object = None
+    reduced_jacobian: object = field(default=None, repr=False, compare=False)
+    _spectral_radius: float = field(default=None, repr=False, compare=False)
+
+    @property
+    def spectral_radius(self):
+        """``ρ(∂F/∂T)`` at the solution (``∂f/∂z`` for a fixed point), estimated on first access.
+
+        Below 1: Picard and the adjoint fixed-point iteration contract at that rate; near or
+        above 1 use Newton and a Krylov or direct adjoint. ``adjoint.spectral`` says how
+        (``DEFAULT_STEPS`` Arnoldi steps, one JVP sweep each); ``None`` without an operator.
+        """
+        if self._spectral_radius is None and self.reduced_jacobian is not None:
+            from .spectral import spectral_radius  # lazily: solution.py is imported by everything
+
+            self._spectral_radius = spectral_radius(self.reduced_jacobian)
+        return self._spectral_radius
 
     @property
     def method(self):
@@ -86,3 +105,5 @@ class Solution:
     gradient: dict = field(default_factory=dict)
     blocks: list = field(default_factory=list)
     objective: object = None
+    # issue 6: node name -> tangent ż (inputs included), from adjoint.solve_tangent
+    tangents: dict = field(default_factory=dict)

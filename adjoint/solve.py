@@ -7,6 +7,8 @@ from graphs.structure import strongly_connected_blocks
 from .block_pass import adjoint_block, forward_block
 from .errors import GraphError, NonFiniteError
 from .linearisation import argument_values, linearise
+from .progress import check_progress_options
+from .spectral import reduced_jacobian
 from .settings import ADJOINT_METHODS, FORWARD_METHODS, Settings, check_method_choice
 from .solution import BlockReport, Solution
 from .triangular import triangular_multipliers
@@ -14,7 +16,7 @@ from .triangular import triangular_multipliers
 
 def solve(graph, inputs, objective=None, *, forward="auto", adjoint="auto", rtol=None, atol=None,
           maxiter=None, forward_options=None, adjoint_options=None, throw=True, check_finite=True,
-          sweep="jacobi"):
+          sweep="jacobi", callback=None, progress=False):
     """Solve the constraints of ``graph`` and the adjoint system of ``objective``.
 
     Parameters
@@ -50,6 +52,12 @@ def solve(graph, inputs, objective=None, *, forward="auto", adjoint="auto", rtol
     sweep : {"jacobi", "gauss_seidel"}
         How the fixed-point map of a component is evaluated.
 
+    callback : callable, optional
+        ``callback(block_nodes, phase, iteration, residual)`` after every iteration of a cyclic
+        component's solve; ``phase`` is ``"forward"`` or ``"adjoint"``, ``residual`` relative.
+    progress : bool
+        Show a progress bar per cyclic solve (tqdm if installed, else plain lines on stderr).
+
     Returns
     -------
     Solution
@@ -73,7 +81,9 @@ def solve(graph, inputs, objective=None, *, forward="auto", adjoint="auto", rtol
     if sweep not in ("jacobi", "gauss_seidel"):
         raise GraphError(f"unknown sweep {sweep!r}; choose 'jacobi' or 'gauss_seidel'")
     settings = Settings(forward, adjoint, rtol, atol, maxiter, dict(forward_options or {}),
-                        dict(adjoint_options or {}), throw, check_finite, sweep)
+                        dict(adjoint_options or {}), throw, check_finite, sweep,
+                        callback=callback, progress=progress)
+    check_progress_options(callback, progress)
     _check_tolerances(settings)
     values = _input_values(graph, inputs)
     blocks = strongly_connected_blocks(graph)
@@ -84,6 +94,7 @@ def solve(graph, inputs, objective=None, *, forward="auto", adjoint="auto", rtol
             block_lins, report = forward_block(graph, block, values, settings)
             lins.update(block_lins)
             reports[block.nodes] = BlockReport(block.nodes, block.iterates, report)
+            reports[block.nodes].reduced_jacobian = reduced_jacobian(block, block_lins)
         else:
             (name,) = block.nodes
             lins[name] = linearise(graph, name, argument_values(graph, name, values), None, check_finite)
@@ -109,7 +120,7 @@ def solve(graph, inputs, objective=None, *, forward="auto", adjoint="auto", rtol
     multipliers = {n: _shaped(lam.get(n), values[n]) for n in graph.constraints}
     gradient = {x: _shaped(lam.get(x), values[x]) for x in graph.inputs}
     if check_finite:
-        _check_multipliers(multipliers, gradient)
+        _check_multipliers(graph, blocks, multipliers, gradient)
     return Solution(values, multipliers, gradient, list(reports.values()), value)
 
 
@@ -133,7 +144,7 @@ def _input_values(graph, inputs):
     values = {}
     for x in names:
         try:
-            values[x] = np.asarray(inputs[x], dtype=np.float64)
+            values[x] = np.array(inputs[x], dtype=np.float64)  # a copy: the Solution never aliases the inputs
         except (TypeError, ValueError) as e:
             raise GraphError(f"input {x!r} is not an array of numbers: {e}") from e
     return values
@@ -166,11 +177,22 @@ def _shaped(lam, value):
     return np.array(np.broadcast_to(lam, value.shape), dtype=np.float64)
 
 
-def _check_multipliers(multipliers, gradient):
-    for source in (multipliers, gradient):
-        for name, lam in source.items():
-            if not np.all(np.isfinite(lam)):
-                raise NonFiniteError(
-                    f"the multiplier of node {name!r} is not finite; a local derivative there is "
-                    f"infinite or NaN (e.g. sqrt or log at 0), or a cyclic solve diverged"
-                )
+def _check_multipliers(graph, blocks, multipliers, gradient):
+    """Raise ``NonFiniteError`` at the first non-finite multiplier in back-substitution order.
+
+    That node's users with finite multipliers are where it came from: one of their local
+    derivatives with respect to it is infinite or NaN.
+    """
+    lam = {**multipliers, **gradient}
+    order = [n for block in reversed(blocks) for n in reversed(block.nodes)] + list(graph.inputs)
+    for name in order:
+        if np.all(np.isfinite(lam[name])):
+            continue
+        users = [u for u in graph.successors(name) if u != name and np.all(np.isfinite(lam[u]))]
+        what = f"the gradient of input {name!r}" if name in gradient else f"the multiplier of node {name!r}"
+        via = (
+            f"the derivative of {', '.join(map(repr, users))} with respect to {name!r} is infinite "
+            f"or NaN (e.g. sqrt or log at 0)" if users else
+            "a local derivative there is infinite or NaN (e.g. sqrt or log at 0), or a cyclic solve diverged"
+        )
+        raise NonFiniteError(f"{what} is not finite: {via}; move the point, or pass check_finite=False")

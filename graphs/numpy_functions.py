@@ -12,6 +12,16 @@ from .rules import elementwise as ew
 from .rules import linalg, reductions, shapes
 from .tape import Traced
 
+__all__ = [
+    "add", "subtract", "multiply", "divide", "true_divide", "power", "negative", "absolute", "abs",
+    "sqrt", "square", "reciprocal", "exp", "exp2", "log", "log2", "log10", "log1p", "expm1",
+    "sin", "cos", "tan", "arcsin", "arccos", "arctan", "arctan2", "sinh", "cosh", "tanh",
+    "arcsinh", "arccosh", "arctanh", "maximum", "minimum", "matmul", "outer", "dot", "where",
+    "clip", "sum", "mean", "max", "min", "prod", "amax", "amin", "reshape", "ravel", "transpose",
+    "expand_dims", "squeeze", "broadcast_to", "concatenate", "stack", "hstack", "vstack",
+    "atleast_1d", "array", "asarray", "sparse_matmul",
+]
+
 # Elementwise functions are the primitives themselves.
 add, subtract, multiply, divide, true_divide = ew.add, ew.subtract, ew.multiply, ew.divide, ew.divide
 power, negative, absolute, abs = ew.power, ew.negative, ew.absolute, ew.absolute  # noqa: A001

@@ -8,6 +8,10 @@ as autograd's ``defvjp`` does:
   ``g`` of the result: ``(∂f/∂arg)ᵀ g``, already reduced to the argument's shape.
 * ``jvp(t, ans, *args, **params)`` returns the tangent of the result caused by the tangent
   ``t`` of one argument: ``(∂f/∂arg) t``, with the result's shape.
+* ``partial(ans, *args, **params)`` (optional, ``defpartial``) returns the local partial
+  ``∂f/∂arg`` itself as a ``scipy.sparse`` matrix of shape ``(ans.size, arg.size)`` over the
+  flattened (C-order) result and argument, or ``None`` for a case it does not cover (the
+  caller then falls back to reading the partial off VJPs or JVPs).
 
 Rules act on plain numpy values; the adjoint layer evaluates them, nothing traces them.
 """
@@ -27,19 +31,27 @@ class Primitive:
     also records the application on that argument's tape (see ``graphs.tape``).
     """
 
-    __slots__ = ("name", "impl", "vjps", "jvps")
+    __slots__ = ("name", "impl", "vjps", "jvps", "partials")
 
     def __init__(self, name, impl):
         self.name = name
         self.impl = impl
         self.vjps = {}
         self.jvps = {}
+        self.partials = {}  # optional: sparse ∂f/∂arg per argument, see ``defpartial``
 
     def __call__(self, *args, **params):
         return bind(self, args, params)
 
     def __repr__(self):
         return f"<primitive {self.name}>"
+
+    # A primitive is an entry of the registry, not data: copies of a graph share it.
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
 
     def vjp(self, argnum):
         """The VJP rule for argument ``argnum``; raises ``MissingRuleError`` if absent."""
@@ -93,6 +105,34 @@ def defjvp(prim, *rules):
     for argnum, rule in enumerate(rules):
         if rule is not None:
             prim.jvps[argnum] = rule
+
+
+def defpartial(prim, *rules):
+    """Register sparse partial rules for ``prim``, one per argument (``None``: none).
+
+    A rule ``partial(ans, *args, **params)`` returns ``∂f/∂arg`` as a scipy.sparse matrix of
+    shape ``(ans.size, arg.size)`` (flattened in C order), or ``None`` when it does not cover
+    the case at hand. Partials are optional: they let a large local Jacobian be assembled
+    without one VJP per output entry.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import scipy.sparse as sp
+    >>> from graphs.primitive import primitive, defpartial
+    >>> double = primitive(lambda x: 2 * x, name="example_double")
+    >>> defpartial(double, lambda ans, x: 2 * sp.eye(np.size(x)))
+    >>> double.partials[0](None, np.zeros(3)).toarray().diagonal()
+    array([2., 2., 2.])
+    """
+    for argnum, rule in enumerate(rules):
+        if rule is not None:
+            prim.partials[argnum] = rule
+
+
+def def_variadic_partial(prim, partial):
+    """Register a partial rule for a variadic primitive: ``partial(argnum, ans, *args, **params)``."""
+    prim.partials = _Variadic(partial)
 
 
 def def_variadic(prim, vjp, jvp):

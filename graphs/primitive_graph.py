@@ -17,6 +17,7 @@ Node attributes of a primitive node, besides those of every constraint (``kind``
 record, so the graph's multipliers are the trace's back-substitution.
 """
 
+import copy
 import inspect
 
 import numpy as np
@@ -36,6 +37,13 @@ class PrimitiveConstraint:
     Calling it with the node's argument values puts the constants at their positions;
     on traced values the primitive records itself, so the node is differentiated by the
     primitive's own rules.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fn = PrimitiveConstraint(PRIMITIVES["subtract"], {}, {0: 10.0}, 2)
+    >>> fn(np.array([1.0, 2.0]))
+    array([9., 8.])
     """
 
     __slots__ = ("primitive", "params", "constants", "arity")
@@ -55,6 +63,11 @@ class PrimitiveConstraint:
         it = iter(args)
         full = [self.constants[k] if k in self.constants else next(it) for k in range(self.arity)]
         return self.primitive(*full, **self.params)
+
+    def __deepcopy__(self, memo):
+        # The primitive is the registry's: a copy keeps it, and copies params and constants.
+        return PrimitiveConstraint(self.primitive, copy.deepcopy(self.params, memo),
+                                   copy.deepcopy(self.constants, memo), self.arity)
 
     def __repr__(self):
         return f"<primitive constraint {self.primitive.name} {self.params or ''}>".replace(" >", ">")
@@ -107,7 +120,7 @@ def add_primitive(graph, name, primitive, args, params=None, constants=None, ini
             f"for a single argument"
         )
     args = tuple(args)
-    params = dict(params or {})
+    params = copy.deepcopy(dict(params or {}))  # an index array stays the graph's own
     constants = _constants(name, constants, len(args))
     prim = _lookup(name, primitive)
     arity = len(args) + len(constants)
@@ -123,6 +136,14 @@ def check_application(name, prim, arity, params):
     Structural only: nothing is evaluated. A ufunc takes exactly ``nin`` arguments; a
     function must accept the call by its signature; and the primitive's derivative rules
     must accept it too, so that no parameter changes the value without its derivative.
+
+    Examples
+    --------
+    >>> check_application("y", PRIMITIVES["sum"], 1, {"axis": 0, "keepdims": True})
+    >>> check_application("y", PRIMITIVES["sum"], 1, {"where": True})
+    Traceback (most recent call last):
+    ...
+    graphs.errors.GraphError: node 'y': primitive 'sum' does not take parameter 'where'; its parameters are axis, keepdims
     """
     bad = sorted(set(params) & FORBIDDEN_PARAMS)
     if bad:

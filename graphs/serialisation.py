@@ -128,7 +128,18 @@ def load(path):
 
 
 def to_data(graph):
-    """The JSON-able dict ``save`` writes (``networkx.node_link_data`` inside)."""
+    """The JSON-able dict ``save`` writes (``networkx.node_link_data`` inside).
+
+    Examples
+    --------
+    >>> from graphs.constraint_graph import ConstraintGraph
+    >>> g = ConstraintGraph()
+    >>> g.add_input("x")
+    >>> g.add_primitive("y", "sum", ["x"], params={"axis": (0,)})
+    >>> data = to_data(g)
+    >>> data["format_version"], data["graph"]["nodes"][1]["params"]
+    (1, {'axis': {'tuple': [0]}})
+    """
     if not isinstance(graph, ConstraintGraph):
         raise GraphError(f"only a ConstraintGraph can be saved, got {type(graph).__name__}")
     graph.validate()
@@ -161,7 +172,20 @@ def to_data(graph):
 
 
 def from_data(data):
-    """The graph of a dict as ``to_data`` makes it; validated, nothing evaluated."""
+    """The graph of a dict as ``to_data`` makes it; validated, nothing evaluated.
+
+    Examples
+    --------
+    >>> data = {"format": FORMAT, "format_version": 1, "graph": {
+    ...     "directed": True, "multigraph": False, "graph": {},
+    ...     "nodes": [{"id": "x", "kind": "input"},
+    ...               {"id": "y", "kind": "constraint", "primitive": "exec", "args": ["x"]}],
+    ...     "edges": [{"source": "x", "target": "y", "positions": [0]}]}}
+    >>> from_data(data)
+    Traceback (most recent call last):
+    ...
+    graphs.errors.GraphError: node 'y': unknown primitive 'exec'; it must be registered in graphs.primitive.PRIMITIVES (with graphs.primitive.primitive) before it is used
+    """
     if not isinstance(data, dict):
         raise GraphError(f"a graph file holds a JSON object, not {type(data).__name__}")
     if data.get("format") != FORMAT:
@@ -296,7 +320,7 @@ def _decode_array(value, node, field):
     if dtype not in DTYPES:
         raise GraphError(f"node {node!r}: the {field} has dtype {dtype!r}; supported: {', '.join(sorted(DTYPES))}")
     shape = _decode_shape(shape, node, f"shape of the {field}", allow_minus_one=False)
-    _check_nested(data, shape, node, field, dtype == "bool")
+    _check_nested(data, shape, node, field, dtype)
     try:
         array = np.array(data, dtype=dtype)
     except (TypeError, ValueError, OverflowError) as e:
@@ -322,8 +346,8 @@ def _decode_shape(shape, node, field, allow_minus_one):
     return tuple(shape)
 
 
-def _check_nested(data, shape, node, field, boolean):
-    """``data`` is nested lists of exactly ``shape`` holding numbers (no strings, no objects)."""
+def _check_nested(data, shape, node, field, dtype):
+    """``data`` is nested lists of exactly ``shape`` holding numbers of ``dtype``'s kind."""
     level = [data]
     for depth, n in enumerate(shape):
         following = []
@@ -335,9 +359,10 @@ def _check_nested(data, shape, node, field, boolean):
                 )
             following.extend(item)
         level = following
+    kinds = (bool,) if dtype == "bool" else (bool, int) if "int" in dtype else (bool, int, float)
     for item in level:
-        if boolean and not isinstance(item, bool) or not isinstance(item, (bool, int, float)):
-            raise GraphError(f"node {node!r}: the {field} holds {item!r}, which is not a number of its dtype")
+        if not isinstance(item, kinds):
+            raise GraphError(f"node {node!r}: the {field} holds {item!r}, which is not a number of its dtype {dtype}")
 
 
 # --- parameters -----------------------------------------------------------------------

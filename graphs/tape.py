@@ -8,6 +8,8 @@ operators, ``adjoint.numpy`` functions and NumPy's ``__array_ufunc__`` /
 ``__array_function__`` protocols (see ``graphs.numpy_protocol``).
 """
 
+import operator
+
 import numpy as np
 
 from .errors import GraphError, UnsupportedFunctionError
@@ -21,11 +23,15 @@ class Tape:
     ``prim is None``.
     """
 
-    __slots__ = ("records", "reports")
+    __slots__ = ("records", "reports", "guards")
 
     def __init__(self):
         self.records = []
         self.reports = []  # reports of the cyclic blocks (fixed points) met while tracing
+        # Outcomes of piecewise-constant functions of traced values (comparisons, sign, ...),
+        # as ``(position, fn, values, kwargs, parents, outcome)``: control flow the trace took.
+        # A compiled plan re-evaluates them on replay and retraces when one differs.
+        self.guards = []
 
     def __len__(self):
         return len(self.records)
@@ -38,25 +44,114 @@ class Tape:
 
 def bind(prim, args, params):
     """Apply ``prim``: plainly if no argument is traced, else recording it on the tape."""
+    # One pass over the arguments (this is the hot path of tracing scalar code).
     tape = None
+    parents = []
+    values = []
     for a in args:
         if a.__class__ is Traced:
             if tape is None:
                 tape = a.tape
             elif a.tape is not tape:
-                raise GraphError(
-                    f"'{prim.name}' mixes values traced by two different traces; a function "
-                    f"given to fixed_point or a constraint must receive every traced value it "
-                    f"uses as an argument, not capture it from an enclosing trace"
-                )
+                raise _mixed_traces(prim)
+            parents.append(a.index)
+            values.append(a.value)
+        else:
+            parents.append(-1)
+            values.append(a)
     if tape is None:
         return prim.impl(*args, **params)
-    parents = tuple(a.index if a.__class__ is Traced else -1 for a in args)
-    values = tuple(a.value if a.__class__ is Traced else a for a in args)
-    ans = prim.impl(*values, **params)
+    ans = prim.impl(*values, **params) if params else prim.impl(*values)
     records = tape.records
-    records.append((prim, values, params, parents, ans))
+    records.append((prim, tuple(values), params, tuple(parents), ans))
     return Traced(ans, tape, len(records) - 1)
+
+
+def _mixed_traces(prim):
+    return GraphError(
+        f"'{prim.name}' mixes values traced by two different traces; a function "
+        f"given to fixed_point or a constraint must receive every traced value it "
+        f"uses as an argument, not capture it from an enclosing trace"
+    )
+
+
+# Python operators on two numpy float64 scalars (or one and a Python number) go through
+# numpy's scalar math, which gives the ufunc's result and warnings ~10x faster than calling
+# the ufunc with a Python float (NEP 50 weak-scalar promotion is the slow part).
+_FAST_SCALARS = (np.float64, float, int)
+_NO_PARAMS = {}  # shared and never mutated: binary operators take no parameters
+
+
+def _binary(prim, op, a, b):
+    """``bind(prim, (a, b), {})`` for the operator methods, with a fast path for scalars."""
+    if a.__class__ is Traced:
+        tape, va, pa = a.tape, a.value, a.index
+        if b.__class__ is Traced:
+            if b.tape is not tape:
+                raise _mixed_traces(prim)
+            vb, pb = b.value, b.index
+        else:
+            vb, pb = b, -1
+    else:
+        tape, vb, pb = b.tape, b.value, b.index
+        va, pa = a, -1
+    ta, tb = va.__class__, vb.__class__
+    if (ta is np.float64 and tb in _FAST_SCALARS) or (tb is np.float64 and ta in _FAST_SCALARS):
+        ans = op(va, vb)
+    else:
+        ans = prim.impl(va, vb)
+    records = tape.records
+    records.append((prim, (va, vb), _NO_PARAMS, (pa, pb), ans))
+    return Traced(ans, tape, len(records) - 1)
+
+
+def record_guard(fn, args, kwargs, outcome):
+    """Note on the tape of the traced arguments that ``fn(*args, **kwargs)`` gave ``outcome``.
+
+    Called for piecewise-constant functions of traced values (comparisons, ``sign``,
+    ``argmax``, truth values): their derivative is zero, so they are not records, but the
+    control flow of the trace depends on them. Arguments traced inside containers or keyword
+    arguments are noted with ``parents=None``: a plan cannot re-evaluate that guard.
+    Returns ``outcome``.
+
+    Examples
+    --------
+    >>> tape = Tape(); x = tape.input(np.float64(2.0))
+    >>> bool(x > 1.0), len(tape.guards)
+    (True, 1)
+    >>> position, fn, values, kwargs, parents, outcome = tape.guards[0]
+    >>> parents, bool(outcome)
+    ((0, -1), True)
+    """
+    tape, nested = None, False
+    for a in args:
+        if a.__class__ is Traced:
+            tape = a.tape if tape is None else tape
+        elif isinstance(a, (list, tuple)) and _find_tape(a) is not None:
+            tape, nested = tape or _find_tape(a), True
+    for v in kwargs.values():
+        if _find_tape((v,)) is not None:
+            tape, nested = tape or _find_tape((v,)), True
+    if tape is None:
+        return outcome
+    if nested:
+        tape.guards.append((len(tape.records), fn, None, None, None, outcome))
+    else:
+        values = tuple(a.value if a.__class__ is Traced else a for a in args)
+        parents = tuple(a.index if a.__class__ is Traced else -1 for a in args)
+        tape.guards.append((len(tape.records), fn, values, dict(kwargs), parents, outcome))
+    return outcome
+
+
+def _find_tape(items):
+    for a in items:
+        if a.__class__ is Traced:
+            return a.tape
+        if isinstance(a, (list, tuple)):
+            t = _find_tape(a)
+            if t is not None:
+                return t
+    return None
 
 
 class Traced:
@@ -82,7 +177,7 @@ class Traced:
         return f"Traced({self.value!r}, record={self.index})"
 
     def __bool__(self):
-        return bool(self.value)
+        return record_guard(bool, (self,), {}, bool(self.value))
 
     def __float__(self):
         raise UnsupportedFunctionError(
@@ -100,24 +195,25 @@ class Traced:
         )
     __hash__ = object.__hash__
 
-    # Comparisons are piecewise constant: their derivative is zero, so they are not traced.
-    def __lt__(self, other): return self.value < _value(other)
-    def __le__(self, other): return self.value <= _value(other)
-    def __gt__(self, other): return self.value > _value(other)
-    def __ge__(self, other): return self.value >= _value(other)
-    def __eq__(self, other): return self.value == _value(other)
-    def __ne__(self, other): return self.value != _value(other)
+    # Comparisons are piecewise constant: their derivative is zero, so they are not traced;
+    # their outcomes are noted as guards of the trace (see ``record_guard``).
+    def __lt__(self, other): return _compare(operator.lt, self, other)
+    def __le__(self, other): return _compare(operator.le, self, other)
+    def __gt__(self, other): return _compare(operator.gt, self, other)
+    def __ge__(self, other): return _compare(operator.ge, self, other)
+    def __eq__(self, other): return _compare(operator.eq, self, other)
+    def __ne__(self, other): return _compare(operator.ne, self, other)
 
-    def __add__(self, other): return _ops.add(self, other)
-    def __radd__(self, other): return _ops.add(other, self)
-    def __sub__(self, other): return _ops.subtract(self, other)
-    def __rsub__(self, other): return _ops.subtract(other, self)
-    def __mul__(self, other): return _ops.multiply(self, other)
-    def __rmul__(self, other): return _ops.multiply(other, self)
-    def __truediv__(self, other): return _ops.divide(self, other)
-    def __rtruediv__(self, other): return _ops.divide(other, self)
-    def __pow__(self, other): return _ops.power(self, other)
-    def __rpow__(self, other): return _ops.power(other, self)
+    def __add__(self, other): return _binary(_ops.add, operator.add, self, other)
+    def __radd__(self, other): return _binary(_ops.add, operator.add, other, self)
+    def __sub__(self, other): return _binary(_ops.subtract, operator.sub, self, other)
+    def __rsub__(self, other): return _binary(_ops.subtract, operator.sub, other, self)
+    def __mul__(self, other): return _binary(_ops.multiply, operator.mul, self, other)
+    def __rmul__(self, other): return _binary(_ops.multiply, operator.mul, other, self)
+    def __truediv__(self, other): return _binary(_ops.divide, operator.truediv, self, other)
+    def __rtruediv__(self, other): return _binary(_ops.divide, operator.truediv, other, self)
+    def __pow__(self, other): return _binary(_ops.power, operator.pow, self, other)
+    def __rpow__(self, other): return _binary(_ops.power, operator.pow, other, self)
     def __matmul__(self, other): return _linalg.matmul(self, other)
     def __rmatmul__(self, other): return _linalg.matmul(other, self)
     def __neg__(self): return _ops.negative(self)
@@ -171,6 +267,10 @@ class Traced:
 
 def _value(x):
     return x.value if x.__class__ is Traced else x
+
+
+def _compare(op, a, b):
+    return record_guard(op, (a, b), {}, op(a.value, _value(b)))
 
 
 def _axes_arg(axes):

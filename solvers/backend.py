@@ -14,13 +14,14 @@ import scipy.sparse
 import scipy.sparse.linalg
 
 
-def _module_root(obj) -> str:
-    return type(obj).__module__.split(".", 1)[0]
-
-
 def _is_cupy_object(obj) -> bool:
     # Looking at the type's module avoids importing cupy just to ask the question.
-    return _module_root(obj) in ("cupy", "cupyx")
+    return type(obj).__module__.split(".", 1)[0] in ("cupy", "cupyx")
+
+
+def _host_or_gpu_module(x, host: ModuleType, gpu: str) -> ModuleType:
+    # the GPU module is imported only for an object that already belongs to cupy
+    return importlib.import_module(gpu) if _is_cupy_object(x) else host
 
 
 def array_namespace(x) -> ModuleType:
@@ -45,9 +46,7 @@ def array_namespace(x) -> ModuleType:
     >>> array_namespace([1.0, 2.0]).__name__
     'numpy'
     """
-    if _is_cupy_object(x):
-        return importlib.import_module("cupy")
-    return numpy
+    return _host_or_gpu_module(x, numpy, "cupy")
 
 
 def is_sparse_matrix(obj) -> bool:
@@ -68,11 +67,7 @@ def is_sparse_matrix(obj) -> bool:
     >>> is_sparse_matrix(sp.eye_array(3)), is_sparse_matrix(np.eye(3))
     (True, False)
     """
-    if scipy.sparse.issparse(obj):
-        return True
-    if _is_cupy_object(obj):
-        return importlib.import_module("cupyx.scipy.sparse").issparse(obj)
-    return False
+    return bool(sparse_namespace(obj).issparse(obj))
 
 
 def sparse_namespace(x) -> ModuleType:
@@ -93,9 +88,7 @@ def sparse_namespace(x) -> ModuleType:
     >>> sparse_namespace(np.ones(2)).__name__
     'scipy.sparse'
     """
-    if _is_cupy_object(x):
-        return importlib.import_module("cupyx.scipy.sparse")
-    return scipy.sparse
+    return _host_or_gpu_module(x, scipy.sparse, "cupyx.scipy.sparse")
 
 
 def sparse_linalg_namespace(x) -> ModuleType:
@@ -118,9 +111,7 @@ def sparse_linalg_namespace(x) -> ModuleType:
     >>> sparse_linalg_namespace(np.ones(2)).__name__
     'scipy.sparse.linalg'
     """
-    if _is_cupy_object(x):
-        return importlib.import_module("cupyx.scipy.sparse.linalg")
-    return scipy.sparse.linalg
+    return _host_or_gpu_module(x, scipy.sparse.linalg, "cupyx.scipy.sparse.linalg")
 
 
 def require_host(x, method: str) -> None:

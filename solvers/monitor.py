@@ -4,7 +4,7 @@ Every iterative method feeds its iterates through an :class:`IterationMonitor`, 
 the convergence rule, the divergence rules and the report wording live in one
 place:
 
-* converged when ``norm(r) <= max(rtol * scale, atol)`` (:mod:`solvers.tolerance`);
+* converged by the rule of :mod:`solvers.tolerance`;
 * diverged at once on a NaN or infinite residual (a non-finite iterate always gives
   one);
 * diverged when ``norm(r)`` exceeds :data:`GROWTH_LIMIT` times the initial one.
@@ -136,37 +136,37 @@ class IterationMonitor:
         >>> monitor.record(2, np.ones(1), 1e13, 1.0).reason
         'diverged: residual grew to 1e+13 times the initial one at iteration 2'
         """
-        self.iterations = iteration
-        self.residuals.append(relative(residual_norm, scale))
-        if self.callback is not None:
-            self.callback(iteration, x, self.residuals[-1])
+        self.note(iteration, relative(residual_norm, scale), x)
         return self.observe(iteration, x, residual_norm, scale)
 
-    def record_estimate(self, iteration: int, residual: float) -> None:
-        """Record a residual estimate that comes without an iterate.
+    def note(self, iteration: int, residual: float, x=None) -> None:
+        """Add a history entry and call the callback, without judging the iterate.
 
-        GMRES forms its iterate only at the end of a restart cycle; its inner steps
-        still get a history entry and a callback, with ``x=None``. An estimate
-        never stops the iteration and never becomes the best iterate.
+        A noted residual never stops the iteration and its iterate never becomes
+        the best one. For GMRES's estimates, which come without an iterate (it is
+        formed only at the end of a restart cycle: ``x=None``), and for
+        ``neumann``, which applies no tolerance.
 
         Parameters
         ----------
         iteration : int
             Iteration number, counted from 1.
         residual : float
-            Relative residual estimate.
+            Relative residual.
+        x : array or None, optional
+            The iterate, if there is one.
 
         Examples
         --------
         >>> monitor = IterationMonitor(Tolerance())
-        >>> monitor.record_estimate(1, 0.5)
+        >>> monitor.note(1, 0.5)
         >>> monitor.residuals, monitor.iterations
         ([0.5], 1)
         """
         self.iterations = iteration
         self.residuals.append(float(residual))
         if self.callback is not None:
-            self.callback(iteration, None, self.residuals[-1])
+            self.callback(iteration, x, self.residuals[-1])
 
     def observe(self, iteration: int, x, residual_norm: float, scale: float) -> Stop | None:
         """Consider `x` for the best iterate and the stopping tests, without a history entry.

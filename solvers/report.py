@@ -24,9 +24,8 @@ class SolveReport:
     iterations : int
         Iterations done (applications of the operator or map; Newton steps).
     residual : float
-        Final relative residual, computed from the returned answer:
-        ``norm(b - (x - K x)) / norm(b)`` (linear) or
-        ``norm(F(z) - z) / max(norm(z), tiny)`` (nonlinear).
+        Final relative residual (defined in :mod:`solvers.tolerance`), computed
+        from the returned answer.
     residuals : list of float
         Relative residual after each iteration (for scipy's Krylov methods, what
         their callbacks expose; each method documents it).

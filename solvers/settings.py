@@ -10,6 +10,30 @@ import numbers
 from collections.abc import Mapping
 
 
+def float_or_nan(value) -> float:
+    """Return `value` as a float if it is a real number, else NaN, which every range check refuses.
+
+    Booleans are not numbers here, although Python counts them as integers.
+
+    Parameters
+    ----------
+    value : object
+        The value given for a setting.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> float_or_nan(1), float_or_nan(True), float_or_nan("0.5")
+    (1.0, nan, nan)
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return math.nan
+    return float(value)
+
+
 def require_finite_nonnegative(name: str, value) -> float:
     """Return `value` as a float if it is a finite number >= 0.
 
@@ -38,10 +62,8 @@ def require_finite_nonnegative(name: str, value) -> float:
     ...
     ValueError: rtol must be a finite number >= 0, got -1
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    value_f = float(value)
-    if not math.isfinite(value_f) or value_f < 0:
+    value_f = float_or_nan(value)
+    if not (math.isfinite(value_f) and value_f >= 0):
         raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
     return value_f
 
@@ -74,9 +96,7 @@ def require_positive_int(name: str, value) -> int:
     ...
     ValueError: maxiter must be a positive integer, got 1.5
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+    return _require_integer(name, value, minimum=1, allowed="a positive integer")
 
 
 def require_nonnegative_int(name: str, value) -> int:
@@ -103,8 +123,13 @@ def require_nonnegative_int(name: str, value) -> int:
     >>> require_nonnegative_int("k", 0)
     0
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+    return _require_integer(name, value, minimum=0, allowed="an integer >= 0")
+
+
+def _require_integer(name: str, value, minimum: int, allowed: str) -> int:
+    # booleans are Integral in Python, but True is no iteration count
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
     return int(value)
 
 
@@ -136,12 +161,9 @@ def require_damping(value, name: str = "damping") -> float:
     ...
     ValueError: damping must be a number in (0, 1], got 0
     """
-    message = f"{name} must be a number in (0, 1], got {value!r}"
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(message)
-    value_f = float(value)
-    if not (0.0 < value_f <= 1.0):  # also refuses NaN
-        raise ValueError(message)
+    value_f = float_or_nan(value)
+    if not 0.0 < value_f <= 1.0:
+        raise ValueError(f"{name} must be a number in (0, 1], got {value!r}")
     return value_f
 
 

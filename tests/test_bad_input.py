@@ -70,6 +70,12 @@ def infinite_multiplier():
         adjoint.solve(g, {"x": np.array([1.0, 0.0])}, "s")
 
 
+def infinite_multiplier_inside():
+    g = graph(("a", lambda x: 2 * x, ["x"]), ("r", lambda a: anp.sqrt(a), ["a"]), ("s", lambda r: anp.sum(r), ["r"]))
+    with np.errstate(divide="ignore"):
+        adjoint.solve(g, {"x": np.array([1.0, 0.0])}, "s")
+
+
 def shape_mismatch():
     g = graph(("y", lambda a, b: a + b, ["a", "b"]), inputs=("a", "b"))
     adjoint.solve(g, {"a": np.ones(2), "b": np.ones(3)}, ("y", np.ones(2)))
@@ -124,6 +130,11 @@ def singular_fixed_point():
 def forward_not_converging():
     g = graph(("z", lambda z, x: z + 1.0 + 0.0 * x, ["z", "x"], 0.0))
     adjoint.solve(g, {"x": 1.0}, "z", forward="fixed_point", maxiter=50)
+
+
+def newton_without_solution():
+    g = graph(("z", lambda z, x: z + 1.0 + 0.0 * x, ["z", "x"], 0.0))
+    adjoint.solve(g, {"x": 1.0}, "z")
 
 
 def fixed_point_not_converging():
@@ -183,7 +194,8 @@ CASES = [
     ("input not numbers", input_not_numbers, adjoint.GraphError, r"input 'x' is not an array of numbers"),
     ("NaN: first node named", nan_chain, adjoint.NonFiniteError, r"node 'b' is not finite .*'a'=\[-2\.\].*check_finite=False"),
     ("Inf: node named", inf_node, adjoint.NonFiniteError, r"node 'r' is not finite \(value \[ 1\. inf\]\)"),
-    ("infinite multiplier", infinite_multiplier, adjoint.NonFiniteError, r"multiplier of node 'r' is not finite"),
+    ("infinite multiplier", infinite_multiplier, adjoint.NonFiniteError, r"gradient of input 'x' is not finite: the derivative of 'r' with respect to 'x' is infinite"),
+    ("infinite multiplier: first named", infinite_multiplier_inside, adjoint.NonFiniteError, r"multiplier of node 'a' is not finite: the derivative of 'r' with respect to 'a'"),
     ("shape mismatch", shape_mismatch, adjoint.GraphError, r"constraint 'y' failed .*argument shapes: 'a' \(2,\), 'b' \(3,\)"),
     ("shape changes on a cycle", cyclic_shape_changes, adjoint.GraphError, r"constraint 'z' returned shape \(3,\) but the node has shape \(2,\)"),
     ("non-scalar objective", nonscalar_objective, adjoint.GraphError, r"objective 'y' has shape \(3,\), not a scalar; pass \('y', cotangent\)"),
@@ -196,6 +208,7 @@ CASES = [
     ("singular component", singular_component, adjoint.SingularSystemError, r"cyclic component \['z'\] is singular"),
     ("singular fixed point", singular_fixed_point, adjoint.SingularSystemError, r"cyclic component \['z'\] is singular"),
     ("forward does not converge", forward_not_converging, adjoint.ConvergenceError, r"component \['z'\] by 'fixed_point' did not converge.*residual [0-9.e+-]+ after 50 iterations"),
+    ("Newton finds no solution", newton_without_solution, adjoint.ConvergenceError, r"component \['z'\] by 'newton' did not converge: singular Jacobian.*Try forward='anderson'"),
     ("fixed_point does not converge", fixed_point_not_converging, adjoint.ConvergenceError, r"component \['z'\] by 'fixed_point' did not converge.*after 50 iterations"),
     ("cycle without init", cycle_without_init, adjoint.GraphError, r"lies on a cycle through \['a', 'b'\] and has no init"),
     ("triangular on a cycle", triangular_on_cycle, adjoint.GraphError, r"adjoint='triangular' needs an acyclic graph, but \['z'\] form a cycle"),
@@ -235,3 +248,11 @@ def test_check_finite_false_turns_the_check_off():
 def test_errors_share_one_base_class():
     for _, action, error, _ in CASES:
         assert issubclass(error, adjoint.AdjointError)
+
+
+def test_convergence_error_carries_nodes_and_report():
+    with pytest.raises(adjoint.ConvergenceError) as info:
+        forward_not_converging()
+    assert info.value.nodes == ("z",)
+    assert info.value.report.iterations == 50 and not info.value.report.converged
+    assert info.value.report.residual > 1e-3

@@ -3,8 +3,17 @@
 import numpy as np
 
 
+_SCALARS = (float, np.float64, int)
+
+
 def unbroadcast(g, x):
     """Sum ``g`` over the axes along which ``x`` was broadcast, giving ``x``'s shape."""
+    # Fast paths: scalar against scalar, or arrays of one shape (np.shape costs ~0.5 us).
+    tg, tx = g.__class__, x.__class__
+    if tg in _SCALARS and tx in _SCALARS:
+        return g
+    if tg is np.ndarray and tx is np.ndarray and g.shape == x.shape:
+        return g
     shape = np.shape(x)
     gshape = np.shape(g)
     if gshape == shape:

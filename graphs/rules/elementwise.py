@@ -1,13 +1,16 @@
 """Elementwise primitives (arithmetic, exp/log, trigonometric, selections) and their rules.
 
 Binary rules unbroadcast their cotangents, so scalars and arrays mix on either side.
+Sparse partials are diagonal up to broadcasting; ``partials.elementwise`` reads their
+entries off the JVP rules, so each derivative formula is written once.
 """
 
 import numpy as np
 
-from ..primitive import defjvp, defvjp, primitive
+from ..primitive import defjvp, defpartial, defvjp, primitive
 from .broadcasting import broadcast_like as bl
 from .broadcasting import unbroadcast as ub
+from . import partials
 
 add = primitive(np.add, "add")
 subtract = primitive(np.subtract, "subtract")
@@ -179,3 +182,12 @@ defjvp(
     lambda t, ans, x, lo, hi: bl(t * (ans == lo), ans),
     lambda t, ans, x, lo, hi: bl(t * (ans == hi), ans),
 )
+
+# --- Sparse partial table --------------------------------------------------------------
+for _prim in (
+    add, subtract, multiply, divide, power, negative, absolute, sqrt, square, reciprocal, exp,
+    exp2, log, log2, log10, log1p, expm1, sin, cos, tan, arcsin, arccos, arctan, arctan2, sinh,
+    cosh, tanh, arcsinh, arccosh, arctanh, maximum, minimum, where, clip,
+):
+    defpartial(_prim, *partials.elementwise(_prim))
+del _prim

@@ -1,13 +1,16 @@
 """Products (matmul / ``@``, dot, outer, and constant sparse matrices times traced vectors).
 
 ``matmul`` follows numpy's rules: 1-D operands are promoted to a row (left) or a column
-(right) and batch dimensions broadcast; the cotangents undo both.
+(right) and batch dimensions broadcast; the cotangents undo both. Sparse partials are the constant
+factor itself, repeated by a Kronecker product over the other operand's free axis; batched
+(more than 2-D) products have none, and fall back to VJPs.
 """
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..errors import UnsupportedFunctionError
-from ..primitive import defjvp, defvjp, primitive
+from ..primitive import defjvp, defpartial, defvjp, primitive
 from .broadcasting import unbroadcast
 
 matmul = primitive(np.matmul, "matmul")
@@ -78,3 +81,45 @@ defjvp(matmul, lambda t, ans, a, b: np.matmul(t, b), lambda t, ans, a, b: np.mat
 defjvp(dot, lambda t, ans, a, b: np.dot(t, b), lambda t, ans, a, b: np.dot(a, t))
 defjvp(outer, lambda t, ans, a, b: np.outer(t, b), lambda t, ans, a, b: np.outer(a, t))
 defjvp(sparse_matmul, None, lambda t, ans, A, x: A @ t)
+
+
+# --- Sparse partial table --------------------------------------------------------------
+# With a (m × n) and b (n × k), flattened in C order: ∂(a b)/∂b = a ⊗ I_k and
+# ∂(a b)/∂a = I_m ⊗ bᵀ. A 1-D a is a row (m = 1), a 1-D b a column (k = 1).
+def _product_partial_a(ans, a, b):
+    if np.ndim(a) > 2 or np.ndim(b) > 2:
+        return None
+    if np.ndim(b) == 0:
+        return float(b) * sp.eye(np.size(a), format="csr")
+    if np.ndim(a) == 0:
+        return sp.csr_matrix(np.reshape(b, (-1, 1)))
+    b2 = np.reshape(b, (np.shape(b)[0], -1))
+    m = np.shape(a)[0] if np.ndim(a) == 2 else 1
+    return sp.kron(sp.eye(m), sp.csr_matrix(b2.T), format="csr")
+
+
+def _product_partial_b(ans, a, b):
+    if np.ndim(a) > 2 or np.ndim(b) > 2:
+        return None
+    if np.ndim(a) == 0:
+        return float(a) * sp.eye(np.size(b), format="csr")
+    if np.ndim(b) == 0:
+        return sp.csr_matrix(np.reshape(a, (-1, 1)))
+    k = np.shape(b)[1] if np.ndim(b) == 2 else 1
+    return sp.kron(sp.csr_matrix(np.atleast_2d(a)), sp.eye(k), format="csr")
+
+
+def _sparse_matmul_partial(ans, A, x):
+    k = np.shape(x)[1] if np.ndim(x) == 2 else 1
+    A = sp.csr_matrix(A)
+    return A if k == 1 else sp.kron(A, sp.eye(k), format="csr")
+
+
+defpartial(matmul, _product_partial_a, _product_partial_b)
+defpartial(dot, _product_partial_a, _product_partial_b)
+defpartial(
+    outer,
+    lambda ans, a, b: sp.kron(sp.eye(np.size(a)), sp.csr_matrix(np.reshape(b, (-1, 1))), format="csr"),
+    lambda ans, a, b: sp.kron(sp.csr_matrix(np.reshape(a, (-1, 1))), sp.eye(np.size(b)), format="csr"),
+)
+defpartial(sparse_matmul, None, _sparse_matmul_partial)

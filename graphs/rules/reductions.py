@@ -1,8 +1,13 @@
-"""Reductions (sum, mean, max, min, prod with ``axis`` and ``keepdims``) and their rules."""
+"""Reductions (sum, mean, max, min, prod with ``axis`` and ``keepdims``) and their rules.
+
+Every argument entry feeds one result entry: a sparse partial has one entry per column, the
+weight the VJP rule gives it (``partials.reduction``).
+"""
 
 import numpy as np
 
-from ..primitive import defjvp, defvjp, primitive
+from ..primitive import defjvp, defpartial, defvjp, primitive
+from . import partials
 
 sum = primitive(np.sum, "sum")  # noqa: A001 - the numpy name is the interface
 mean = primitive(np.mean, "mean")
@@ -87,3 +92,10 @@ defjvp(
         t * _prod_vjp(np.ones_like(ans), ans, x, axis, keepdims), axis=axis, keepdims=keepdims
     ),
 )
+
+# --- Sparse partial table --------------------------------------------------------------
+defpartial(sum, partials.reduction(_sum_vjp, _restore))
+defpartial(mean, partials.reduction(_mean_vjp, _restore))
+defpartial(max, partials.reduction(_extremum_vjp, _restore))
+defpartial(min, partials.reduction(_extremum_vjp, _restore))
+defpartial(prod, partials.reduction(_prod_vjp, _restore))

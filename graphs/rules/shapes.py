@@ -1,12 +1,14 @@
 """Shape primitives (reshape, transpose, expand/squeeze, broadcast, join, index) and rules.
 
 Their derivatives move entries without changing them; the adjoint of indexing is a
-scatter-add (``numpy.add.at``), so repeated integer indices accumulate.
+scatter-add (``numpy.add.at``), so repeated integer indices accumulate. Their sparse partials
+are selection matrices: the primitive applied to the array of its argument's flat positions.
 """
 
 import numpy as np
 
-from ..primitive import def_variadic, defjvp, defvjp, primitive
+from ..primitive import def_variadic, def_variadic_partial, defjvp, defpartial, defvjp, primitive
+from . import partials
 from .broadcasting import unbroadcast
 
 reshape = primitive(lambda x, shape: np.reshape(x, shape), "reshape")
@@ -80,3 +82,10 @@ defjvp(expand_dims, lambda t, ans, x, axis: np.reshape(t, np.shape(ans)))
 defjvp(squeeze, lambda t, ans, x, axis=None: np.reshape(t, np.shape(ans)))
 defjvp(broadcast_to, lambda t, ans, x, shape: np.broadcast_to(t, shape))
 defjvp(index, lambda t, ans, x, index: np.asarray(t)[index])
+
+# --- Sparse partial table --------------------------------------------------------------
+for _prim in (reshape, transpose, expand_dims, squeeze, broadcast_to, index):
+    defpartial(_prim, partials.moved(_prim.impl))
+del _prim
+def_variadic_partial(concatenate, partials.joined(np.concatenate))
+def_variadic_partial(stack, partials.joined(np.stack))

@@ -101,7 +101,9 @@ def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback):
     residual_norm = float(numpy.linalg.norm(system.residual(x)))
     residual = relative(residual_norm, scale)
     allowed = relative(tolerance.threshold(scale), scale)
-    if residual_norm <= tolerance.threshold(scale):
+    if not math.isfinite(residual):
+        converged, reason = False, "diverged: non-finite residual of the direct solve"
+    elif tolerance.is_met(residual_norm, scale):
         converged, reason = True, converged_reason(residual, allowed)
     else:
         converged = False
@@ -110,8 +112,6 @@ def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback):
             "(I - K is ill-conditioned; estimate its condition number or refine "
             "the solution with an iterative method started from it)"
         )
-    if not math.isfinite(residual):
-        converged, reason = False, "diverged: non-finite residual of the direct solve"
     report = SolveReport(
         method="direct",
         converged=converged,

@@ -20,10 +20,7 @@ OPTIONS = {"damping": 1.0}
 
 
 def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback, damping=1.0):
-    """Solve ``(I - K) x = b`` by damped fixed-point iteration.
-
-    Convergence follows the rule of :mod:`solvers.tolerance`; a residual that turns
-    non-finite or grows 1e12-fold stops the iteration as diverged.
+    """Solve ``(I - K) x = b`` by damped fixed-point iteration; see :mod:`solvers.tolerance` for the rule.
 
     Parameters
     ----------

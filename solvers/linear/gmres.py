@@ -19,7 +19,6 @@ nonnormal ``K``.
 
 import scipy.sparse.linalg
 
-from ..settings import require_positive_int
 from ..tolerance import Tolerance
 from . import krylov
 from .system import LinearSystem
@@ -60,12 +59,10 @@ def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback, restart=N
     >>> report.converged, report.iterations
     (True, 2)
     """
-    if restart is None:
-        restart = DEFAULT_RESTART
-    restart = min(require_positive_int("restart", restart), system.n)
+    restart = krylov.cycle_length("restart", restart, DEFAULT_RESTART, system.n)
 
     def chunk(A, b, x, budget, tolerance, progress):
-        size, cycles = (restart, budget // restart) if budget >= restart else (budget, 1)
+        size, cycles = krylov.split_budget(budget, restart)
         return scipy.sparse.linalg.gmres(
             A, b, x0=x, rtol=tolerance.rtol, atol=tolerance.atol, restart=size,
             maxiter=cycles, callback=progress.estimate, callback_type="pr_norm",

@@ -9,14 +9,14 @@ behave like the other methods:
   operator by the Krylov process; the budget is handed to scipy in chunks
   translated into its units (:func:`run` loops until it is spent);
 * after every chunk the *true* residual ``b - (x - K x)`` is computed, and
-  convergence is decided on it with the rule of :mod:`solvers.tolerance`. If scipy
+  convergence is decided on it by the rule of :mod:`solvers.tolerance`. If scipy
   reports success but the true residual misses, the next chunk restarts from the
   answer; when the budget is gone, a true residual within 10 times the tolerance
   after a scipy success is accepted (and said so), anything worse is not
   converged;
 * the residual checks are counted in ``evaluations``, not in ``iterations``;
-* a NaN, a 1e12-fold growth, a scipy breakdown (``info < 0``) or a chunk that
-  does not reduce the true residual stops the solve with a reason.
+* a divergence (:mod:`solvers.monitor`), a scipy breakdown (``info < 0``) or a
+  chunk that does not reduce the true residual stops the solve with a reason.
 
 Runs on numpy/scipy only (see :func:`solvers.backend.require_host`).
 """
@@ -28,6 +28,7 @@ import numpy
 from ..backend import require_host
 from ..monitor import IterationMonitor, Stop
 from ..report import converged_reason
+from ..settings import require_positive_int
 from ..tolerance import ITERATIVE_MAXITER, Tolerance
 from .system import LinearSystem
 
@@ -88,7 +89,7 @@ class KrylovProgress:
         See the class example.
         """
         self.steps += 1
-        self.monitor.record_estimate(self.steps, relative_residual)
+        self.monitor.note(self.steps, relative_residual)
 
     def iterate(self, x) -> None:
         """Record an iterate handed out by scipy, with its true residual.
@@ -115,10 +116,8 @@ class KrylovProgress:
         """
         if self.steps == self._steps_at_last_iterate:
             return
-        self._steps_at_last_iterate = self.steps
         x = numpy.array(x, dtype=numpy.float64, copy=True)
-        residual_norm = float(numpy.linalg.norm(self.system.residual(x)))
-        stop = self.monitor.record(self.steps, x, residual_norm, self.scale)
+        stop = self._record_iterate(x, float(numpy.linalg.norm(self.system.residual(x))))
         if stop is not None:
             self.stop = stop
             raise _Abort
@@ -156,9 +155,72 @@ class KrylovProgress:
         [0.5]
         """
         if iterates_in_history and self.steps > self._steps_at_last_iterate:
-            self._steps_at_last_iterate = self.steps
-            return self.monitor.record(self.steps, x, residual_norm, self.scale)
+            return self._record_iterate(x, residual_norm)
         return self.monitor.observe(self.steps, x, residual_norm, self.scale)
+
+    def _record_iterate(self, x, residual_norm: float) -> Stop | None:
+        self._steps_at_last_iterate = self.steps
+        return self.monitor.record(self.steps, x, residual_norm, self.scale)
+
+
+def cycle_length(name: str, value, default: int, n: int) -> int:
+    """Return a restart-cycle option (``restart``, ``inner_m``): `default` if ``None``, capped at `n`.
+
+    Parameters
+    ----------
+    name : str
+        Option name, quoted in the error message.
+    value : int or None
+        The value given.
+    default : int
+        The method's default length.
+    n : int
+        Size of the system: a Krylov space cannot grow beyond it.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        If `value` is not a positive integer.
+
+    Examples
+    --------
+    >>> cycle_length("restart", None, default=50, n=20)
+    20
+    >>> cycle_length("restart", 5, default=50, n=20)
+    5
+    """
+    return min(require_positive_int(name, default if value is None else value), n)
+
+
+def split_budget(budget: int, length: int) -> tuple[int, int]:
+    """Split a budget of steps into scipy's restart cycles: ``(cycle length, cycles)``.
+
+    As many full cycles of `length` steps as fit; a budget below `length` makes
+    one shorter cycle. :func:`run` hands the remainder to the next chunk.
+
+    Parameters
+    ----------
+    budget : int
+        Steps left, >= 1.
+    length : int
+        Cycle length (``restart``, ``inner_m``).
+
+    Returns
+    -------
+    (int, int)
+
+    Examples
+    --------
+    >>> split_budget(110, 50), split_budget(10, 50)
+    ((50, 2), (10, 1))
+    """
+    if budget >= length:
+        return length, budget // length
+    return budget, 1
 
 
 def run(method: str, system: LinearSystem, *, x0, tolerance: Tolerance, callback,
@@ -240,31 +302,30 @@ def run(method: str, system: LinearSystem, *, x0, tolerance: Tolerance, callback
         if info < 0:
             stop = Stop(False, _breakdown_reason(method, info, monitor))
         elif progress.steps == steps_before or not residual_norm < previous_norm:
-            stop = _stagnation_stop(method, info, monitor)
+            stop = _scipy_success_stop(info, monitor) or _stagnation_stop(method, info, monitor)
         previous_norm = residual_norm
         x = x_new
     if stop is None:
-        stop = _budget_stop(info, monitor)
+        # out of budget: "maxiter reached" (worded by the monitor) unless scipy succeeded
+        stop = _scipy_success_stop(info, monitor)
     monitor.iterations = progress.steps
     report = monitor.report(method, stop, evaluations=system.applications)
     return monitor.best_x, report
 
 
-def _accept_scipy_success(info, monitor) -> bool:
-    return info == 0 and monitor.best_residual <= SCIPY_SUCCESS_SLACK * monitor.best_tolerance
-
-
-def _slack_reason(monitor) -> str:
-    return (
+def _scipy_success_stop(info, monitor) -> Stop | None:
+    # scipy's success is accepted if the true residual is within the slack
+    if not (info == 0 and monitor.best_residual <= SCIPY_SUCCESS_SLACK * monitor.best_tolerance):
+        return None
+    return Stop(
+        True,
         converged_reason(monitor.best_residual, monitor.best_tolerance).replace("<=", "<~")
         + f" (within {SCIPY_SUCCESS_SLACK:g}x: scipy reported success, the true "
-        "residual is slightly above the tolerance)"
+        "residual is slightly above the tolerance)",
     )
 
 
 def _stagnation_stop(method, info, monitor) -> Stop:
-    if _accept_scipy_success(info, monitor):
-        return Stop(True, _slack_reason(monitor))
     return Stop(
         False,
         f"stagnated: a restart of scipy {method} did not reduce the true residual "
@@ -279,9 +340,3 @@ def _breakdown_reason(method, info, monitor) -> str:
         f"{monitor.best_residual:.3g} > tolerance {monitor.best_tolerance:.3g}; "
         "try 'gmres' or 'direct'"
     )
-
-
-def _budget_stop(info, monitor) -> Stop | None:
-    if _accept_scipy_success(info, monitor):
-        return Stop(True, _slack_reason(monitor))
-    return None  # the monitor words it as "maxiter reached"

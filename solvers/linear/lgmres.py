@@ -16,7 +16,7 @@ Options: ``inner_m`` (default ``min(n, 30)``, scipy's default) and ``outer_k``
 
 import scipy.sparse.linalg
 
-from ..settings import require_nonnegative_int, require_positive_int
+from ..settings import require_nonnegative_int
 from ..tolerance import Tolerance
 from . import krylov
 from .system import LinearSystem
@@ -60,14 +60,12 @@ def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback, inner_m=N
     >>> report.converged
     True
     """
-    if inner_m is None:
-        inner_m = DEFAULT_INNER_M
-    inner_m = min(require_positive_int("inner_m", inner_m), system.n)
+    inner_m = krylov.cycle_length("inner_m", inner_m, DEFAULT_INNER_M, system.n)
     outer_k = require_nonnegative_int("outer_k", outer_k)
     augmentation: list = []  # scipy's outer_v, kept across chunks
 
     def chunk(A, b, x, budget, tolerance, progress):
-        size, outer = (inner_m, budget // inner_m) if budget >= inner_m else (budget, 1)
+        size, outer = krylov.split_budget(budget, inner_m)
         start = system.operator_applications
         base = progress.steps
         outer_started = 0

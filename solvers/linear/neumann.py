@@ -14,6 +14,7 @@ A NaN or infinity stops the sum as diverged. Runs on numpy or cupy.
 
 import math
 
+from ..monitor import IterationMonitor
 from ..report import SolveReport, nonfinite_reason
 from ..settings import require_nonnegative_int
 from ..tolerance import Tolerance, relative
@@ -57,20 +58,15 @@ def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback, k=10):
     k = require_nonnegative_int("k", k)
     xp = system.xp
     scale = float(xp.linalg.norm(system.b))
-    residuals: list[float] = []
+    history = IterationMonitor(tolerance, callback)  # history and callback only
 
-    def note(m, partial_sum, residual_norm):
-        residuals.append(relative(residual_norm, scale))
-        if callback is not None:
-            callback(m, partial_sum, residuals[-1])
-
-    def report(iterations, residual_norm, converged, reason):
+    def report(residual_norm, converged, reason):
         return SolveReport(
             method="neumann",
             converged=converged,
-            iterations=iterations,
+            iterations=history.iterations,
             residual=relative(residual_norm, scale),
-            residuals=residuals,
+            residuals=history.residuals,
             reason=reason,
             exact=False,
             evaluations=system.applications,
@@ -82,17 +78,17 @@ def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback, k=10):
         term = system.apply(term)  # K^m b, which is also the residual of S_{m-1}
         term_norm = float(xp.linalg.norm(term))
         if m >= 2:
-            note(m - 1, x, term_norm)
+            history.note(m - 1, relative(term_norm, scale), x)
         if not math.isfinite(term_norm):
-            return x, report(m - 1, term_norm, False, nonfinite_reason(m))
+            return x, report(term_norm, False, nonfinite_reason(m))
         x = x + term
     residual_norm = float(xp.linalg.norm(system.residual(x)))
     if k >= 1:
-        note(k, x, residual_norm)
+        history.note(k, relative(residual_norm, scale), x)
     if not math.isfinite(residual_norm):
-        return x, report(k, residual_norm, False, nonfinite_reason(k))
+        return x, report(residual_norm, False, nonfinite_reason(k))
     reason = (
         f"truncated as asked: Neumann series up to K^{k} b, residual "
         f"{relative(residual_norm, scale):.3g} (the tolerance is not applied)"
     )
-    return x, report(k, residual_norm, True, reason)
+    return x, report(residual_norm, True, reason)

@@ -21,10 +21,9 @@ or cupy.
 
 from collections import deque
 
-from ..monitor import IterationMonitor
 from ..settings import require_damping, require_finite_nonnegative, require_nonnegative_int
 from ..tolerance import ITERATIVE_MAXITER, Tolerance
-from .problem import FixedPointProblem
+from .problem import FixedPointProblem, iterate
 
 OPTIONS = {"memory": 5, "damping": 1.0, "regularization": 1e-10}
 
@@ -111,24 +110,18 @@ def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, mem
     memory = require_nonnegative_int("memory", memory)
     damping = require_damping(damping)
     regularization = require_finite_nonnegative("regularization", regularization)
-    tolerance = tolerance.with_default_maxiter(ITERATIVE_MAXITER)
-    xp = problem.xp
-    monitor = IterationMonitor(tolerance, callback)
     dZ: deque = deque(maxlen=memory)
     dG: deque = deque(maxlen=memory)
 
-    current = problem.evaluate(z0)
-    stop = monitor.start(current.z, current.residual_norm, current.scale)
-    iteration = 0
-    while stop is None and iteration < tolerance.maxiter:
-        iteration += 1
-        z_next = anderson_step(xp, current.z, current.residual, dZ, dG,
-                               damping=damping, regularization=regularization)
-        following = problem.evaluate(z_next)
+    def accelerated_step(iteration, current):
+        following = problem.evaluate(anderson_step(
+            problem.xp, current.z, current.residual, dZ, dG,
+            damping=damping, regularization=regularization,
+        ))
         if memory:
             dZ.append(following.z - current.z)
             dG.append(following.residual - current.residual)
-        current = following
-        stop = monitor.record(iteration, current.z, current.residual_norm, current.scale)
-    report = monitor.report("anderson", stop, evaluations=problem.evaluations)
-    return monitor.best_x, report
+        return following
+
+    return iterate("anderson", problem, z0, callback=callback, advance=accelerated_step,
+                   tolerance=tolerance.with_default_maxiter(ITERATIVE_MAXITER))

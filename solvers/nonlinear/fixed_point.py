@@ -10,10 +10,9 @@ both the residual of the new iterate and the next update:
 ``evaluations = iterations + 1``.
 """
 
-from ..monitor import IterationMonitor
 from ..settings import require_damping
 from ..tolerance import ITERATIVE_MAXITER, Tolerance
-from .problem import FixedPointProblem
+from .problem import FixedPointProblem, iterate
 
 OPTIONS = {"damping": 1.0}
 
@@ -49,14 +48,9 @@ def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, dam
     (array([2.]), True)
     """
     damping = require_damping(damping)
-    tolerance = tolerance.with_default_maxiter(ITERATIVE_MAXITER)
-    monitor = IterationMonitor(tolerance, callback)
-    current = problem.evaluate(z0)
-    stop = monitor.start(current.z, current.residual_norm, current.scale)
-    iteration = 0
-    while stop is None and iteration < tolerance.maxiter:
-        iteration += 1
-        current = problem.evaluate(current.z + damping * current.residual)
-        stop = monitor.record(iteration, current.z, current.residual_norm, current.scale)
-    report = monitor.report("fixed_point", stop, evaluations=problem.evaluations)
-    return monitor.best_x, report
+
+    def picard_step(iteration, current):
+        return problem.evaluate(current.z + damping * current.residual)
+
+    return iterate("fixed_point", problem, z0, callback=callback, advance=picard_step,
+                   tolerance=tolerance.with_default_maxiter(ITERATIVE_MAXITER))

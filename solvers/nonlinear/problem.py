@@ -1,9 +1,13 @@
-"""The fixed-point problem ``z = F(z)``: counted calls to the map and its derivatives."""
+"""The fixed-point problem ``z = F(z)``: counted calls to the map and its derivatives,
+and the loop every nonlinear method runs on it (:func:`iterate`)."""
 
 from dataclasses import dataclass
 
 from ..backend import array_namespace
 from ..counted_map import CountedMap
+from ..monitor import IterationMonitor, Stop
+from ..report import SolveReport
+from ..tolerance import Tolerance
 
 
 @dataclass(frozen=True)
@@ -143,3 +147,59 @@ class FixedPointProblem:
                 f"{'shape ' + str(tuple(shape)) if shape is not None else type(matrix).__name__}"
             )
         return matrix
+
+
+def iterate(method: str, problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback,
+            advance) -> tuple[object, SolveReport]:
+    """Run ``current <- advance(iteration, current)`` from ``F(z0)`` until it stops.
+
+    The loop of every nonlinear method: each new iterate is recorded by an
+    :class:`~solvers.monitor.IterationMonitor`, which stops it when it converges
+    (:mod:`solvers.tolerance`) or diverges; else it runs ``tolerance.maxiter``
+    iterations.
+
+    Parameters
+    ----------
+    method : str
+        Name for the report.
+    problem : FixedPointProblem
+    z0 : array
+        Starting point.
+    tolerance : Tolerance
+        With ``maxiter`` set.
+    callback : callable or None
+        ``callback(iteration, z, residual)`` after every iteration.
+    advance : callable
+        ``advance(iteration, current) -> Evaluation``: the map at the next
+        iterate, or a :class:`~solvers.monitor.Stop` saying why no step could be
+        made (which ends the solve).
+
+    Returns
+    -------
+    z : array
+        The best iterate seen.
+    report : SolveReport
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> problem = FixedPointProblem(lambda z: z / 2 + 1, np.zeros(1))
+    >>> z, report = iterate("picard", problem, np.zeros(1),
+    ...                     tolerance=Tolerance.nonlinear(maxiter=3), callback=None,
+    ...                     advance=lambda iteration, current: problem.evaluate(current.value))
+    >>> z, report.iterations, report.evaluations
+    (array([1.75]), 3, 4)
+    """
+    monitor = IterationMonitor(tolerance, callback)
+    current = problem.evaluate(z0)
+    stop = monitor.start(current.z, current.residual_norm, current.scale)
+    iteration = 0
+    while stop is None and iteration < tolerance.maxiter:
+        iteration += 1
+        following = advance(iteration, current)
+        if isinstance(following, Stop):
+            stop = following
+            break
+        current = following
+        stop = monitor.record(iteration, current.z, current.residual_norm, current.scale)
+    return monitor.best_x, monitor.report(method, stop, evaluations=problem.evaluations)

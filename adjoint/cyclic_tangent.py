@@ -1,0 +1,144 @@
+"""The tangent system of a cyclic block: ``(I - J_BB) ż_B = rhs_B``, non-transposed.
+
+The transposed story of ``cyclic_adjoint``. ``rhs_B`` is what the tangents of the block's
+arguments outside it cause: ``rhs_i = Σ_{j ∉ B} (∂f_i/∂z_j) ż_j``. ``direct`` assembles
+``I - J_BB`` and factors it; every other method works on the iterates ``T``: forward-
+substituting through the block with its feedback edges cut maps the iterates' tangents to
+their new tangents, ``ż_T ↦ (∂F/∂T) ż_T``, and the outer tangents alone to ``b_T``; then
+``(I - ∂F/∂T) ż_T = b_T`` is solved by the same linear solvers as the adjoint (GMRES,
+BiCGSTAB, LGMRES, fixed-point iteration), truncated (Neumann-k), or skipped (JFB:
+``ż_T = b_T``). The interior's tangents follow by one more forward substitution, and the
+residual of the full block system is computed afterwards, whatever the method.
+"""
+
+import numpy as np
+import scipy.sparse.linalg as spla
+
+import solvers
+
+from .cyclic_forward import BlockState
+from .jacobians import assemble
+from .progress import monitored
+from .settings import AUTO_DIRECT_MAX_SIZE
+
+
+def forward_substitute_block(block, lins, seeds, outer):
+    """Forward-substitute tangents through the block with its feedback edges cut.
+
+    Parameters
+    ----------
+    block : graphs.structure.Block
+        A cyclic block.
+    lins : dict
+        Node name -> ``LinearisedConstraint`` at the block's solution.
+    seeds : dict
+        Tangents of the iterates as the block reads them (missing: zero).
+    outer : dict
+        Tangents of arguments outside the block (missing: zero).
+
+    Returns
+    -------
+    interior : dict
+        Tangents of the interior nodes (missing: zero).
+    iterates : dict
+        ``(∂F/∂T) ż_T + b_T`` restricted to what is non-zero: the iterates' new tangents.
+
+    Examples
+    --------
+    >>> import adjoint
+    >>> from graphs.structure import strongly_connected_blocks
+    >>> from adjoint.linearisation import linearise
+    >>> g = adjoint.ConstraintGraph()
+    >>> g.add_input("x")
+    >>> g.add_constraint("z", lambda z, x: z / 2 + x, ["z", "x"], init=0.0)
+    >>> (block,) = strongly_connected_blocks(g)
+    >>> lins = {"z": linearise(g, "z", [2.0, 1.0])}
+    >>> forward_substitute_block(block, lins, {"z": 1.0}, {"x": 1.0})[1]["z"]
+    array(1.5)
+    """
+    is_iterate = set(block.iterates)
+    members = set(block.nodes)
+    interior, iterates = {}, {}
+    for name in block.nodes:
+        lin = lins[name]
+        tangents = [
+            (seeds.get(a) if a in is_iterate else interior.get(a)) if a in members else outer.get(a)
+            for a in lin.args
+        ]
+        if all(t is None for t in tangents):
+            continue
+        (iterates if name in is_iterate else interior)[name] = lin.jvp(tangents)
+    return interior, iterates
+
+
+def solve_tangent(block, lins, outer, method, settings):
+    """The tangents of the block's nodes; returns ``(ż per node, report)``.
+
+    ``outer`` holds the tangents of the block's arguments outside it. The report's
+    ``residual`` is ``‖(I - J_BB) ż_B - rhs_B‖ / ‖rhs_B‖`` over the whole block.
+    """
+    shapes = {n: lins[n].value.shape for n in block.nodes}
+    if method == "auto":
+        total = sum(lins[n].value.size for n in block.nodes)
+        method = "direct" if total <= AUTO_DIRECT_MAX_SIZE else "gmres"
+    options = dict(settings.adjoint_options)
+    if method == "direct":
+        dot, report = _direct(block, lins, outer, shapes, settings, options)
+    else:
+        dot, report = _reduced(block, lins, outer, shapes, method, settings, options)
+    report.residual = _tangent_residual(block, lins, outer, dot)
+    return dot, report
+
+
+def _zeros_or(x, shape):
+    return np.zeros(shape) if x is None else np.broadcast_to(x, shape)
+
+
+def _outer_only(block, lin, outer):
+    members = set(block.nodes)
+    return [None if a in members else outer.get(a) for a in lin.args]
+
+
+def _direct(block, lins, outer, shapes, settings, options):
+    full = BlockState(block.nodes, shapes)
+    J = assemble(block.nodes, block.nodes, lins, dict(zip(block.nodes, full.sizes)))
+    b = full.pack({n: lins[n].jvp(_outer_only(block, lins[n], outer)) for n in block.nodes})
+    solve = monitored(solvers.solve_linear, settings, block, "tangent")
+    x, report = solve("direct", J.tocsr(), b, **settings.tolerances(), **options)
+    return full.unpack(x), report
+
+
+def _reduced(block, lins, outer, shapes, method, settings, options):
+    state = BlockState(block.iterates, shapes)
+    _, into = forward_substitute_block(block, lins, {}, outer)
+    b = state.pack({t: _zeros_or(into.get(t), shapes[t]) for t in block.iterates})
+
+    def K(v):  # (∂F/∂T) v: the iterates' new tangents caused by their tangents v
+        _, new = forward_substitute_block(block, lins, state.unpack(np.asarray(v).ravel()), {})
+        return state.pack({t: _zeros_or(new.get(t), shapes[t]) for t in block.iterates})
+
+    if method == "jfb":
+        x, report = b, solvers.SolveReport("jfb", True, 0, 0.0, [], "JFB: ż_T = b_T, no solve", exact=False)
+    else:
+        op = spla.LinearOperator((b.size, b.size), matvec=K, dtype=np.float64)
+        solve = monitored(solvers.solve_linear, settings, block, "tangent")
+        x, report = solve(method, op, b, **settings.tolerances(), **options)
+    dot_T = state.unpack(x)
+    interior, _ = forward_substitute_block(block, lins, dot_T, outer)
+    dot = {n: _zeros_or(interior.get(n), shapes[n]) for n in block.interior}
+    dot.update(dot_T)
+    return dot, report
+
+
+def _tangent_residual(block, lins, outer, dot):
+    """``‖ż_B - J_BB ż_B - rhs_B‖ / ‖rhs_B‖``: one JVP per node with and without ż_B."""
+    members = set(block.nodes)
+    r2 = b2 = 0.0
+    for name in block.nodes:
+        lin = lins[name]
+        full = [dot.get(a) if a in members else outer.get(a) for a in lin.args]
+        r = dot[name] - lin.jvp(full)
+        rhs = lin.jvp(_outer_only(block, lin, outer))
+        r2 += float(np.sum(r * r))
+        b2 += float(np.sum(rhs * rhs))
+    return np.sqrt(r2) / np.sqrt(b2) if b2 > 0 else np.sqrt(r2)
