@@ -36,7 +36,7 @@ __all__ += ["check_grads", "taylor_test", "TaylorResult", "GradientCheckError", 
 # Research workflows: tangent mode, Jacobians, diagnostics, pictures, progress (issue 6)
 from . import plot
 from .hutchinson import FrobeniusEstimate, frobenius_estimate, jacobian_penalty
-from .sparse_jacobian import ColouredJacobian, sparse_jacobian
+from .coloured_jacobian import ColouredJacobian, sparse_jacobian
 from .tangent import jacobian, jvp
 from .tangent_pass import solve_tangent
 

@@ -7,6 +7,7 @@ from graphs.tape import Tape, Traced
 
 from .back_substitution import back_substitute
 from .containers import as_float, flatten, like
+from .gc_pause import paused_gc
 
 
 def trace(fun, args, argnum, kwargs=None):
@@ -50,17 +51,18 @@ def value_and_grad(fun, argnum=0):
     """
 
     def value_and_grad_fun(*args, **kwargs):
-        tape, out, leaves, rebuilds = trace(fun, args, argnum, kwargs)
-        value = out.value if isinstance(out, Traced) else out
-        if np.ndim(value) != 0:
-            raise GraphError(
-                f"grad needs a scalar-valued function, but it returned shape {np.shape(value)}; "
-                f"reduce it to a scalar, or use adjoint.solve with a (node, cotangent) objective"
-            )
-        if isinstance(out, Traced) and out.tape is tape:
-            lam = back_substitute(tape, {out.index: np.ones_like(value, dtype=float)})
-        else:
-            lam = [None] * len(tape.records)  # the output does not depend on the inputs
+        with paused_gc():  # the tape is alive throughout: see adjoint.gc_pause
+            tape, out, leaves, rebuilds = trace(fun, args, argnum, kwargs)
+            value = out.value if isinstance(out, Traced) else out
+            if np.ndim(value) != 0:
+                raise GraphError(
+                    f"grad needs a scalar-valued function, but it returned shape {np.shape(value)}; "
+                    f"reduce it to a scalar, or use adjoint.solve with a (node, cotangent) objective"
+                )
+            if isinstance(out, Traced) and out.tape is tape:
+                lam = back_substitute(tape, {out.index: np.ones_like(value, dtype=float)})
+            else:
+                lam = [None] * len(tape.records)  # the output does not depend on the inputs
         grads = [
             rebuild([like(lam[t.index], v) for v, t in zip(values, traced)])
             for (values, traced), rebuild in zip(leaves, rebuilds)

@@ -10,7 +10,7 @@ import numpy as np
 from .errors import UnsupportedFunctionError
 from .rules import elementwise as ew
 from .rules import linalg, reductions, shapes
-from .tape import Traced
+from .tape import Traced, record_guard
 
 __all__ = [
     "add", "subtract", "multiply", "divide", "true_divide", "power", "negative", "absolute", "abs",
@@ -35,7 +35,9 @@ matmul, outer, dot = linalg.matmul, linalg.outer, linalg.dot
 
 def where(condition, x, y):
     """``numpy.where(condition, x, y)``, differentiable in ``x`` and ``y``."""
-    return ew.where(_value(condition), x, y)
+    if isinstance(condition, Traced):  # a traced numeric condition is a guard of the trace
+        condition = record_guard(np.not_equal, (condition, 0), {}, np.not_equal(condition.value, 0))
+    return ew.where(condition, x, y)
 
 
 def clip(a, a_min, a_max):

@@ -4,8 +4,14 @@
 ``Traced.__array_ufunc__`` / ``__array_function__``, which forward here.
 """
 
+import numpy as np
+
 from . import numpy_functions as nf
-from .tape import Traced
+from .tape import Traced, record_guard
+
+# Piecewise-constant functions whose result depends on shapes only: a plan (whose shapes are
+# fixed) never needs to re-check them, so they are not noted as guards.
+_SHAPE_ONLY = {np.zeros_like, np.ones_like, np.empty_like, np.shape, np.ndim, np.size}
 
 
 def _plain(x):
@@ -19,7 +25,7 @@ def _plain(x):
 def array_ufunc(ufunc, method, inputs, kwargs):
     if method == "__call__" and not kwargs:
         if ufunc in nf.PIECEWISE_CONSTANT:
-            return ufunc(*_plain(inputs))
+            return record_guard(ufunc, inputs, {}, ufunc(*_plain(inputs)))
         fn = nf.NUMPY_EQUIVALENTS.get(ufunc)
         if fn is not None:
             return fn(*inputs)
@@ -33,7 +39,8 @@ def array_ufunc(ufunc, method, inputs, kwargs):
 
 def array_function(func, args, kwargs):
     if func in nf.PIECEWISE_CONSTANT:
-        return func(*_plain(args), **_plain(kwargs))
+        outcome = func(*_plain(args), **_plain(kwargs))
+        return outcome if func in _SHAPE_ONLY else record_guard(func, args, kwargs, outcome)
     fn = nf.NUMPY_EQUIVALENTS.get(func)
     if fn is None:
         raise nf.unsupported(func)

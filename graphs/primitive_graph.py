@@ -64,11 +64,6 @@ class PrimitiveConstraint:
         full = [self.constants[k] if k in self.constants else next(it) for k in range(self.arity)]
         return self.primitive(*full, **self.params)
 
-    def __deepcopy__(self, memo):
-        # The primitive is the registry's: a copy keeps it, and copies params and constants.
-        return PrimitiveConstraint(self.primitive, copy.deepcopy(self.params, memo),
-                                   copy.deepcopy(self.constants, memo), self.arity)
-
     def __repr__(self):
         return f"<primitive constraint {self.primitive.name} {self.params or ''}>".replace(" >", ">")
 

@@ -45,6 +45,15 @@ class Tape:
 def bind(prim, args, params):
     """Apply ``prim``: plainly if no argument is traced, else recording it on the tape."""
     # One pass over the arguments (this is the hot path of tracing scalar code).
+    if len(args) == 1:  # unary primitives (sin, exp, ...): no loop, no lists
+        a = args[0]
+        if a.__class__ is not Traced:
+            return prim.impl(a, **params)
+        tape, value = a.tape, a.value
+        ans = prim.impl(value, **params) if params else prim.impl(value)
+        records = tape.records
+        records.append((prim, (value,), params, (a.index,), ans))
+        return Traced(ans, tape, len(records) - 1)
     tape = None
     parents = []
     values = []

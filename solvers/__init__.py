@@ -4,21 +4,18 @@ Numerics only: nothing here knows about graphs. Every solver returns its answer
 together with a :class:`SolveReport` and never raises because it did not
 converge.
 
-Tolerance rule (stated in full in :mod:`solvers.tolerance`)
-    Converged when ``norm(r) <= max(rtol * norm(b), atol)``, scipy's rule.
-    Linear solves: ``r = b - (x - K x)``, ``b`` the right-hand side; defaults
-    ``rtol=1e-10``, ``atol=0``; ``b == 0`` gives ``x = 0`` at once. Nonlinear
-    solves: ``r = F(z) - z`` with scale ``norm(z)``; defaults ``rtol=1e-10``,
-    ``atol=1e-12``. ``maxiter`` counts applications of the operator or map
-    (Newton steps for Newton methods).
+Tolerance
+    Every solve is judged by the one rule stated in :mod:`solvers.tolerance`,
+    which also defines the relative residuals reported, the defaults of ``rtol``
+    and ``atol``, and what ``maxiter`` counts.
 
 Report (:class:`SolveReport`)
     ``method``, ``converged``, ``iterations``, ``residual`` (final relative
     residual computed from the returned answer), ``residuals`` (history),
     ``reason`` (why it stopped, in words: converged, maxiter reached, diverged,
     singular, ...), ``exact`` (False for truncations such as ``neumann``),
-    ``evaluations`` (operator / map / Jacobian / JVP calls). A NaN or a residual
-    grown 1e12-fold stops a solve as diverged; the best iterate is returned.
+    ``evaluations`` (operator / map / Jacobian / JVP calls). A diverging solve
+    (:mod:`solvers.monitor`) stops; the best iterate is returned.
 
 Examples
 --------

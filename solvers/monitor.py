@@ -88,12 +88,8 @@ class IterationMonitor:
 
         Parameters
         ----------
-        x : array
-            The starting iterate.
-        residual_norm : float
-            ``norm(r)`` at `x`.
-        scale : float
-            ``norm(b)`` (linear) or ``norm(x)`` (nonlinear).
+        x, residual_norm, scale
+            As for :meth:`record`; `x` is the starting point.
 
         Returns
         -------
@@ -178,12 +174,8 @@ class IterationMonitor:
         ----------
         iteration : int
             Iteration number, quoted in a divergence reason.
-        x : array
-            The iterate.
-        residual_norm : float
-            ``norm(r)`` at `x`.
-        scale : float
-            ``norm(b)`` (linear) or ``norm(x)`` (nonlinear).
+        x, residual_norm, scale
+            As for :meth:`record`.
 
         Returns
         -------

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 
 def float_or_nan(value) -> float:
-    """Return `value` as a float if it is a real number, else NaN, which every range check refuses.
+    """Return `value` as a float if it is a real number, else NaN (refused by any range check).
 
     Booleans are not numbers here, although Python counts them as integers.
 
@@ -68,8 +68,8 @@ def require_finite_nonnegative(name: str, value) -> float:
     return value_f
 
 
-def require_positive_int(name: str, value) -> int:
-    """Return `value` as an int if it is an integer >= 1.
+def require_integer(name: str, value, minimum: int) -> int:
+    """Return `value` as an int if it is an integer >= `minimum`.
 
     Parameters
     ----------
@@ -77,6 +77,8 @@ def require_positive_int(name: str, value) -> int:
         Name of the setting, quoted in the error message.
     value : object
         The value given. Floats are refused even when integral, booleans too.
+    minimum : int
+        0 or 1: the message asks for "an integer >= 0" or "a positive integer".
 
     Returns
     -------
@@ -85,63 +87,34 @@ def require_positive_int(name: str, value) -> int:
     Raises
     ------
     ValueError
-        If `value` is not an integer >= 1.
+        If `value` is not an integer >= `minimum`.
 
     Examples
     --------
-    >>> require_positive_int("maxiter", 5)
-    5
-    >>> require_positive_int("maxiter", 1.5)
+    >>> require_integer("maxiter", 5, minimum=1), require_integer("k", 0, minimum=0)
+    (5, 0)
+    >>> require_integer("maxiter", 1.5, minimum=1)
     Traceback (most recent call last):
     ...
     ValueError: maxiter must be a positive integer, got 1.5
+    >>> require_integer("k", -1, minimum=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: k must be an integer >= 0, got -1
     """
-    return _require_integer(name, value, minimum=1, allowed="a positive integer")
-
-
-def require_nonnegative_int(name: str, value) -> int:
-    """Return `value` as an int if it is an integer >= 0.
-
-    Parameters
-    ----------
-    name : str
-        Name of the setting, quoted in the error message.
-    value : object
-        The value given.
-
-    Returns
-    -------
-    int
-
-    Raises
-    ------
-    ValueError
-        If `value` is not an integer >= 0.
-
-    Examples
-    --------
-    >>> require_nonnegative_int("k", 0)
-    0
-    """
-    return _require_integer(name, value, minimum=0, allowed="an integer >= 0")
-
-
-def _require_integer(name: str, value, minimum: int, allowed: str) -> int:
-    # booleans are Integral in Python, but True is no iteration count
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        allowed = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
         raise ValueError(f"{name} must be {allowed}, got {value!r}")
     return int(value)
 
 
-def require_damping(value, name: str = "damping") -> float:
+def require_damping(value) -> float:
     """Return `value` as a float if it lies in the half-open interval (0, 1].
 
     Parameters
     ----------
     value : object
         The damping (relaxation) factor given.
-    name : str, optional
-        Name of the setting, quoted in the error message.
 
     Returns
     -------
@@ -163,7 +136,7 @@ def require_damping(value, name: str = "damping") -> float:
     """
     value_f = float_or_nan(value)
     if not 0.0 < value_f <= 1.0:
-        raise ValueError(f"{name} must be a number in (0, 1], got {value!r}")
+        raise ValueError(f"damping must be a number in (0, 1], got {value!r}")
     return value_f
 
 

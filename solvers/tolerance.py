@@ -18,8 +18,8 @@ Euclidean norm.
 
 The *relative residual* reported everywhere (``SolveReport.residual``, the
 ``residuals`` history and the ``residual`` argument of callbacks) is
-``norm(r) / norm(b)`` (linear) or ``norm(r) / max(norm(z), tiny)`` (nonlinear),
-``tiny`` being the smallest normal float64.
+``norm(r) / norm(b)`` (linear) or ``norm(r) / norm(z)`` (nonlinear); where that scale
+is zero, the absolute ``norm(r)``.
 
 ``maxiter`` bounds the number of iterations, one iteration being one application
 of the operator ``K`` or the map ``F`` (Newton methods: one Newton step). Each
@@ -30,7 +30,7 @@ starting point is checked once). ``None`` selects the method's default,
 
 from dataclasses import dataclass, replace
 
-from .settings import require_finite_nonnegative, require_positive_int
+from .settings import require_finite_nonnegative, require_integer
 
 LINEAR_RTOL = 1e-10
 LINEAR_ATOL = 0.0
@@ -41,10 +41,6 @@ NONLINEAR_ATOL = 1e-12
 ITERATIVE_MAXITER = 1000
 #: Default ``maxiter`` (Newton steps) of ``newton`` and ``newton_krylov``.
 NEWTON_MAXITER = 50
-
-#: Smallest normal float64; keeps relative residuals finite when the scale is zero.
-TINY = 2.2250738585072014e-308
-
 
 @dataclass(frozen=True)
 class Tolerance:
@@ -89,7 +85,7 @@ class Tolerance:
         object.__setattr__(self, "atol", require_finite_nonnegative("atol", self.atol))
         if self.maxiter is not None:
             object.__setattr__(
-                self, "maxiter", require_positive_int("maxiter", self.maxiter)
+                self, "maxiter", require_integer("maxiter", self.maxiter, minimum=1)
             )
 
     @classmethod
@@ -172,7 +168,7 @@ class Tolerance:
         """
         if self.maxiter is not None:
             return self
-        return replace(self, maxiter=require_positive_int("maxiter", default))
+        return replace(self, maxiter=require_integer("maxiter", default, minimum=1))
 
     def threshold(self, scale: float) -> float:
         """Return the absolute bound ``max(rtol * scale, atol)`` on ``norm(r)``.
@@ -216,7 +212,10 @@ class Tolerance:
 
 
 def relative(residual_norm: float, scale: float) -> float:
-    """Return the relative residual ``residual_norm / max(scale, tiny)``.
+    """Return the relative residual ``residual_norm / scale``, or ``residual_norm`` if scale is 0.
+
+    A zero scale (``b = 0``, or the iterate ``z = 0``) makes a ratio meaningless; the
+    absolute residual is reported instead of a number near 1e308.
 
     Parameters
     ----------
@@ -233,8 +232,8 @@ def relative(residual_norm: float, scale: float) -> float:
     --------
     >>> relative(1e-3, 10.0)
     0.0001
-    >>> relative(0.0, 0.0)
-    0.0
+    >>> relative(0.0, 0.0), relative(2.0, 0.0)
+    (0.0, 2.0)
     """
-    return residual_norm / max(scale, TINY)
+    return residual_norm / scale if scale > 0 else residual_norm
 

@@ -50,7 +50,8 @@ def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback):
     """
 
     def chunk(A, b, x, budget, tolerance, progress):
-        start = system.operator_applications - (1 if x.any() else 0)
+        # scipy spends one application on the residual of a nonzero start: not a step
+        start = system.operator_applications + (1 if x.any() else 0)
         base = progress.steps
 
         def on_iterate(xk):

@@ -25,10 +25,10 @@ def solve_linear(method, K, b, *, x0=None, rtol=LINEAR_RTOL, atol=LINEAR_ATOL,
                  maxiter=None, callback=None, **method_options):
     """Solve ``(I - K) x = b``.
 
-    Converged when ``norm(b - (x - K x)) <= max(rtol * norm(b), atol)``; the rule,
-    the relative residuals reported and the meaning of ``maxiter`` are stated once
-    in :mod:`solvers.tolerance`. Nothing raises on non-convergence: the report
-    says ``converged=False`` and why, and the best iterate found is returned.
+    The tolerance rule, the relative residuals reported and the meaning of
+    ``maxiter`` are stated once, in :mod:`solvers.tolerance`. Nothing raises on
+    non-convergence: the report says ``converged=False`` and why, and the best
+    iterate found is returned.
 
     Parameters
     ----------

@@ -20,7 +20,7 @@ OPTIONS = {"damping": 1.0}
 
 
 def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback, damping=1.0):
-    """Solve ``(I - K) x = b`` by damped fixed-point iteration; see :mod:`solvers.tolerance` for the rule.
+    """Solve ``(I - K) x = b`` by damped fixed-point iteration (rule: :mod:`solvers.tolerance`).
 
     Parameters
     ----------

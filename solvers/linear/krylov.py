@@ -28,7 +28,7 @@ import numpy
 from ..backend import require_host
 from ..monitor import IterationMonitor, Stop
 from ..report import converged_reason
-from ..settings import require_positive_int
+from ..settings import require_integer
 from ..tolerance import ITERATIVE_MAXITER, Tolerance
 from .system import LinearSystem
 
@@ -164,14 +164,14 @@ class KrylovProgress:
 
 
 def cycle_length(name: str, value, default: int, n: int) -> int:
-    """Return a restart-cycle option (``restart``, ``inner_m``): `default` if ``None``, capped at `n`.
+    """Return a cycle length option (``restart``, ``inner_m``), `default` if ``None``, capped at `n`.
 
     Parameters
     ----------
     name : str
         Option name, quoted in the error message.
     value : int or None
-        The value given.
+        The value given, a positive integer (else ``ValueError``).
     default : int
         The method's default length.
     n : int
@@ -181,11 +181,6 @@ def cycle_length(name: str, value, default: int, n: int) -> int:
     -------
     int
 
-    Raises
-    ------
-    ValueError
-        If `value` is not a positive integer.
-
     Examples
     --------
     >>> cycle_length("restart", None, default=50, n=20)
@@ -193,7 +188,7 @@ def cycle_length(name: str, value, default: int, n: int) -> int:
     >>> cycle_length("restart", 5, default=50, n=20)
     5
     """
-    return min(require_positive_int(name, default if value is None else value), n)
+    return min(require_integer(name, default if value is None else value, minimum=1), n)
 
 
 def split_budget(budget: int, length: int) -> tuple[int, int]:

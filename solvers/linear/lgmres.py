@@ -16,7 +16,7 @@ Options: ``inner_m`` (default ``min(n, 30)``, scipy's default) and ``outer_k``
 
 import scipy.sparse.linalg
 
-from ..settings import require_nonnegative_int
+from ..settings import require_integer
 from ..tolerance import Tolerance
 from . import krylov
 from .system import LinearSystem
@@ -61,7 +61,7 @@ def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback, inner_m=N
     True
     """
     inner_m = krylov.cycle_length("inner_m", inner_m, DEFAULT_INNER_M, system.n)
-    outer_k = require_nonnegative_int("outer_k", outer_k)
+    outer_k = require_integer("outer_k", outer_k, minimum=0)
     augmentation: list = []  # scipy's outer_v, kept across chunks
 
     def chunk(A, b, x, budget, tolerance, progress):

@@ -16,7 +16,7 @@ import math
 
 from ..monitor import IterationMonitor
 from ..report import SolveReport, nonfinite_reason
-from ..settings import require_nonnegative_int
+from ..settings import require_integer
 from ..tolerance import Tolerance, relative
 from .system import LinearSystem
 
@@ -55,7 +55,7 @@ def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback, k=10):
     >>> x, report.residual, report.exact
     (array([1.75]), 0.125, False)
     """
-    k = require_nonnegative_int("k", k)
+    k = require_integer("k", k, minimum=0)
     xp = system.xp
     scale = float(xp.linalg.norm(system.b))
     history = IterationMonitor(tolerance, callback)  # history and callback only

@@ -21,7 +21,7 @@ or cupy.
 
 from collections import deque
 
-from ..settings import require_damping, require_finite_nonnegative, require_nonnegative_int
+from ..settings import require_damping, require_finite_nonnegative, require_integer
 from ..tolerance import ITERATIVE_MAXITER, Tolerance
 from .problem import FixedPointProblem, iterate
 
@@ -107,7 +107,7 @@ def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, mem
     >>> bool(abs(np.cos(z[0]) - z[0]) < 1e-10), report.iterations < 15
     (True, True)
     """
-    memory = require_nonnegative_int("memory", memory)
+    memory = require_integer("memory", memory, minimum=0)
     damping = require_damping(damping)
     regularization = require_finite_nonnegative("regularization", regularization)
     dZ: deque = deque(maxlen=memory)

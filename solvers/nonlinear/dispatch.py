@@ -22,10 +22,10 @@ def solve_fixed_point(method, F, z0, *, rtol=NONLINEAR_RTOL, atol=NONLINEAR_ATOL
                       **method_options):
     """Find ``z = F(z)``.
 
-    Converged when ``norm(F(z) - z) <= max(rtol * norm(z), atol)``; the rule, the
-    relative residuals reported and the meaning of ``maxiter`` are stated once in
-    :mod:`solvers.tolerance`. Nothing raises on non-convergence: the report says
-    ``converged=False`` and why, and the best iterate found is returned.
+    The tolerance rule, the relative residuals reported and the meaning of
+    ``maxiter`` are stated once, in :mod:`solvers.tolerance`. Nothing raises on
+    non-convergence: the report says ``converged=False`` and why, and the best
+    iterate found is returned.
 
     Parameters
     ----------

@@ -19,11 +19,11 @@ import numpy
 from ..backend import require_host
 from ..linear import direct
 from ..linear.system import LinearSystem
-from ..monitor import IterationMonitor, Stop
+from ..monitor import Stop
 from ..settings import require_damping
 from ..tolerance import NEWTON_MAXITER, Tolerance
 from .line_search import MAX_HALVINGS, backtrack, plain_step
-from .problem import FixedPointProblem
+from .problem import FixedPointProblem, iterate
 
 OPTIONS = {"damping": 1.0, "line_search": True}
 
@@ -54,6 +54,59 @@ def line_search_failure(iteration: int) -> Stop:
         f"line search failed at iteration {iteration}: no sufficient decrease of "
         f"norm(F(z) - z) after {MAX_HALVINGS} halvings",
     )
+
+
+def newton_steps(method: str, problem: FixedPointProblem, z0, *, tolerance: Tolerance,
+                 callback, damping: float, line_search: bool, solve_newton_system):
+    """Run Newton steps ``z <- z + t d``: the loop of ``newton`` and ``newton_krylov``.
+
+    The step length ``t`` comes from the backtracking line search of
+    :mod:`solvers.nonlinear.line_search` from ``t = damping``, or is ``damping``
+    with `line_search` off; a failed line search stops the solve.
+
+    Parameters
+    ----------
+    method : str
+        Name for the report.
+    problem, z0, tolerance, callback, damping, line_search
+        As for :func:`solve`, `damping` already validated.
+    solve_newton_system : callable
+        ``solve_newton_system(iteration, current)`` solves
+        ``(I - J_F(z)) d = F(z) - z`` at the Evaluation `current`; returns
+        ``(d, relative linear residual)``, or a :class:`~solvers.monitor.Stop`
+        saying why it could not.
+
+    Returns
+    -------
+    z : array
+    report : SolveReport
+
+    Examples
+    --------
+    A Newton step on ``F(z) = z / 2 + 1`` solves ``d / 2 = F(z) - z``:
+
+    >>> import numpy as np
+    >>> problem = FixedPointProblem(lambda z: z / 2 + 1, np.zeros(1))
+    >>> z, report = newton_steps(
+    ...     "newton", problem, np.zeros(1), tolerance=Tolerance.nonlinear(),
+    ...     callback=None, damping=1.0, line_search=True,
+    ...     solve_newton_system=lambda iteration, current: (2 * current.residual, 0.0))
+    >>> z, report.iterations
+    (array([2.]), 1)
+    """
+    step = backtrack if line_search else plain_step
+
+    def newton_step(iteration, current):
+        solved = solve_newton_system(iteration, current)
+        if isinstance(solved, Stop):
+            return solved
+        direction, linear_residual = solved
+        following = step(problem, current, direction, initial_step=damping,
+                         linear_residual=linear_residual)
+        return line_search_failure(iteration) if following is None else following
+
+    return iterate(method, problem, z0, callback=callback, advance=newton_step,
+                   tolerance=tolerance.with_default_maxiter(NEWTON_MAXITER))
 
 
 def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, damping=1.0,
@@ -93,41 +146,28 @@ def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, dam
     """
     require_host(z0, "newton")
     damping = require_damping(damping)
-    step = backtrack if line_search else plain_step
-    tolerance = tolerance.with_default_maxiter(NEWTON_MAXITER)
-    monitor = IterationMonitor(tolerance, callback)
 
-    current = problem.evaluate(z0)
-    stop = monitor.start(current.z, current.residual_norm, current.scale)
-    iteration = 0
-    while stop is None and iteration < tolerance.maxiter:
-        iteration += 1
+    def lu_direction(iteration, current):
         system = LinearSystem(problem.jacobian(current.z), current.residual)
         try:
             direction, linear = direct.solve(
                 system, x0=None, tolerance=_NEWTON_SYSTEM_TOLERANCE, callback=None
             )
         except numpy.linalg.LinAlgError:
-            stop = Stop(
+            return Stop(
                 False,
                 f"singular Jacobian at iteration {iteration}: I - J_F(z) is singular "
                 "(the fixed point may be missing or not isolated); try damping, another "
                 "z0, or 'anderson'",
             )
-            break
         if not linear.residual < 1.0:
-            stop = Stop(
+            return Stop(
                 False,
                 f"singular Jacobian at iteration {iteration}: the Newton system was "
                 f"solved only to relative residual {linear.residual:.3g}",
             )
-            break
-        following = step(problem, current, direction, initial_step=damping,
-                         linear_residual=linear.residual)
-        if following is None:
-            stop = line_search_failure(iteration)
-            break
-        current = following
-        stop = monitor.record(iteration, current.z, current.residual_norm, current.scale)
-    report = monitor.report("newton", stop, evaluations=problem.evaluations)
-    return monitor.best_x, report
+        return direction, linear.residual
+
+    return newton_steps("newton", problem, z0, tolerance=tolerance, callback=callback,
+                        damping=damping, line_search=line_search,
+                        solve_newton_system=lu_direction)

@@ -21,16 +21,13 @@ not reduce the linear residual at all stops the iteration with a reason.
 Runs on numpy/scipy only.
 """
 
-import numbers
-
 from ..backend import require_host
 from ..linear import gmres
 from ..linear.system import LinearSystem
-from ..monitor import IterationMonitor, Stop
-from ..settings import require_damping, require_positive_int
-from ..tolerance import NEWTON_MAXITER, Tolerance
-from .line_search import backtrack, plain_step
-from .newton import line_search_failure
+from ..monitor import Stop
+from ..settings import float_or_nan, require_damping, require_integer
+from ..tolerance import Tolerance
+from .newton import newton_steps
 from .problem import FixedPointProblem
 
 OPTIONS = {
@@ -50,6 +47,10 @@ _GAMMA = 0.9
 class EisenstatWalker:
     """Forcing terms ``eta_k`` of Eisenstat & Walker's choice 2, safeguarded.
 
+    Called once per Newton step with ``||G||`` and ``norm(z)`` at the current
+    iterate: the first call gives :data:`ETA_INITIAL`, the later ones follow
+    from the reduction of ``||G||`` since the previous call.
+
     Parameters
     ----------
     tolerance : Tolerance
@@ -59,49 +60,21 @@ class EisenstatWalker:
     --------
     >>> from solvers.tolerance import Tolerance
     >>> forcing = EisenstatWalker(Tolerance.nonlinear())
-    >>> forcing.first()
+    >>> forcing(residual_norm=1.0, scale=1.0)
     0.5
-    >>> round(forcing.next(residual_norm=0.1, previous_norm=1.0, scale=1.0), 6)
+    >>> round(forcing(residual_norm=0.1, scale=1.0), 6)
     0.225
     """
 
     def __init__(self, tolerance: Tolerance):
         self.tolerance = tolerance
         self.eta = ETA_INITIAL
+        self._previous_norm = None
 
-    def first(self) -> float:
-        """Return the forcing term of the first Newton step.
-
-        Returns
-        -------
-        float
-
-        Examples
-        --------
-        See the class example.
-        """
-        return self.eta
-
-    def next(self, residual_norm: float, previous_norm: float, scale: float) -> float:
-        """Return the next forcing term from the last reduction of ``||G||``.
-
-        Parameters
-        ----------
-        residual_norm, previous_norm : float
-            ``||G||`` after and before the last step.
-        scale : float
-            ``norm(z)`` at the new iterate.
-
-        Returns
-        -------
-        float
-
-        Examples
-        --------
-        See the class example.
-        """
-        if residual_norm == 0.0 or previous_norm == 0.0:
-            return self.eta  # solved: the next forcing term will not be used
+    def __call__(self, residual_norm: float, scale: float) -> float:
+        previous_norm, self._previous_norm = self._previous_norm, residual_norm
+        if previous_norm is None or residual_norm == 0.0 or previous_norm == 0.0:
+            return self.eta  # first step, or solved: the term will not be used
         eta = _GAMMA * (residual_norm / previous_norm) ** 2
         safeguard = _GAMMA * self.eta**2
         if safeguard > 0.1:
@@ -112,68 +85,44 @@ class EisenstatWalker:
         return self.eta
 
 
-class FixedForcing:
-    """A constant forcing term.
+def _forcing_rule(forcing, tolerance):
+    """Return ``rule(residual_norm, scale) -> eta``, called once per Newton step.
 
     Parameters
     ----------
-    eta : float
-        In (0, 1).
+    forcing : "eisenstat_walker" or float
+        The option given: :class:`EisenstatWalker`, or a constant in (0, 1).
+    tolerance : Tolerance
+        The nonlinear tolerance.
+
+    Returns
+    -------
+    callable
+
+    Raises
+    ------
+    ValueError
+        For any other `forcing`.
 
     Examples
     --------
-    >>> FixedForcing(1e-3).next(0.1, 1.0, 1.0)
-    0.001
+    >>> from solvers.tolerance import Tolerance
+    >>> constant = _forcing_rule(1e-3, Tolerance.nonlinear())
+    >>> constant(1.0, 1.0), constant(0.1, 1.0)
+    (0.001, 0.001)
+    >>> _forcing_rule(1, Tolerance.nonlinear())
+    Traceback (most recent call last):
+    ...
+    ValueError: forcing must be 'eisenstat_walker' or a number in (0, 1), got 1
     """
-
-    def __init__(self, eta: float):
-        self.eta = eta
-
-    def first(self) -> float:
-        """Return the forcing term.
-
-        Returns
-        -------
-        float
-
-        Examples
-        --------
-        >>> FixedForcing(0.1).first()
-        0.1
-        """
-        return self.eta
-
-    def next(self, residual_norm: float, previous_norm: float, scale: float) -> float:
-        """Return the forcing term, whatever the progress.
-
-        Parameters
-        ----------
-        residual_norm, previous_norm, scale : float
-            Ignored.
-
-        Returns
-        -------
-        float
-
-        Examples
-        --------
-        See the class example.
-        """
-        return self.eta
-
-
-def _forcing_rule(forcing, tolerance):
     if forcing == "eisenstat_walker":
         return EisenstatWalker(tolerance)
-    if (
-        isinstance(forcing, numbers.Real)
-        and not isinstance(forcing, bool)
-        and 0.0 < float(forcing) < 1.0
-    ):
-        return FixedForcing(float(forcing))
-    raise ValueError(
-        f"forcing must be 'eisenstat_walker' or a number in (0, 1), got {forcing!r}"
-    )
+    eta = float_or_nan(forcing)
+    if not 0.0 < eta < 1.0:
+        raise ValueError(
+            f"forcing must be 'eisenstat_walker' or a number in (0, 1), got {forcing!r}"
+        )
+    return lambda residual_norm, scale: eta
 
 
 def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, damping=1.0,
@@ -184,17 +133,8 @@ def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, dam
     ----------
     problem : FixedPointProblem
         With a ``jvp``.
-    z0 : array
-        Starting point.
-    tolerance : Tolerance
-        ``maxiter`` (Newton steps) defaults to
-        :data:`solvers.tolerance.NEWTON_MAXITER`.
-    callback : callable or None
-        ``callback(iteration, z, residual)`` after every Newton step.
-    damping : float, optional
-        First step length tried, in (0, 1]; default 1.
-    line_search : bool, optional
-        Backtrack (default) or take the damped step as is.
+    z0, tolerance, callback, damping, line_search
+        As for :func:`solvers.nonlinear.newton.solve`.
     forcing : "eisenstat_walker" or float, optional
         Forcing-term rule (see the module docstring).
     inner_maxiter : int, optional
@@ -218,40 +158,25 @@ def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, dam
     """
     require_host(z0, "newton_krylov")
     damping = require_damping(damping)
-    inner_maxiter = require_positive_int("inner_maxiter", inner_maxiter)
+    inner_maxiter = require_integer("inner_maxiter", inner_maxiter, minimum=1)
     forcing_rule = _forcing_rule(forcing, tolerance)
-    step = backtrack if line_search else plain_step
-    tolerance = tolerance.with_default_maxiter(NEWTON_MAXITER)
-    monitor = IterationMonitor(tolerance, callback)
 
-    current = problem.evaluate(z0)
-    stop = monitor.start(current.z, current.residual_norm, current.scale)
-    eta = forcing_rule.first()
-    iteration = 0
-    while stop is None and iteration < tolerance.maxiter:
-        iteration += 1
-        z = current.z
-        system = LinearSystem(lambda v, z=z: problem.jvp(z, v), current.residual)
+    def gmres_direction(iteration, current):
+        eta = forcing_rule(current.residual_norm, current.scale)
+        system = LinearSystem(lambda v: problem.jvp(current.z, v), current.residual)
         direction, linear = gmres.solve(
             system, x0=None, callback=None, restart=restart,
             tolerance=Tolerance(rtol=eta, atol=0.0, maxiter=inner_maxiter),
         )
         if not linear.residual < 1.0:
-            stop = Stop(
+            return Stop(
                 False,
                 f"linear solve failed at iteration {iteration}: GMRES did not reduce "
                 f"the Newton residual (I - J_F is singular or the JVP is wrong): "
                 f"{linear.reason}",
             )
-            break
-        following = step(problem, current, direction, initial_step=damping,
-                         linear_residual=linear.residual)
-        if following is None:
-            stop = line_search_failure(iteration)
-            break
-        eta = forcing_rule.next(following.residual_norm, current.residual_norm,
-                                following.scale)
-        current = following
-        stop = monitor.record(iteration, current.z, current.residual_norm, current.scale)
-    report = monitor.report("newton_krylov", stop, evaluations=problem.evaluations)
-    return monitor.best_x, report
+        return direction, linear.residual
+
+    return newton_steps("newton_krylov", problem, z0, tolerance=tolerance, callback=callback,
+                        damping=damping, line_search=line_search,
+                        solve_newton_system=gmres_direction)

@@ -18,8 +18,6 @@ class Evaluation:
     ----------
     z : array
         The iterate.
-    value : array
-        ``F(z)``.
     residual : array
         ``F(z) - z``.
     residual_norm : float
@@ -36,7 +34,6 @@ class Evaluation:
     """
 
     z: object
-    value: object
     residual: object
     residual_norm: float
     scale: float
@@ -100,15 +97,12 @@ class FixedPointProblem:
         >>> FixedPointProblem(lambda z: z + 1, np.zeros(1)).evaluate(np.zeros(1)).residual
         array([1.])
         """
-        xp = self.xp
-        value = self.map(z)
-        residual = value - z
+        residual = self.map(z) - z
         return Evaluation(
             z=z,
-            value=value,
             residual=residual,
-            residual_norm=float(xp.linalg.norm(residual)),
-            scale=float(xp.linalg.norm(z)),
+            residual_norm=float(self.xp.linalg.norm(residual)),
+            scale=float(self.xp.linalg.norm(z)),
         )
 
     def jacobian(self, z):
@@ -184,9 +178,10 @@ def iterate(method: str, problem: FixedPointProblem, z0, *, tolerance: Tolerance
     --------
     >>> import numpy as np
     >>> problem = FixedPointProblem(lambda z: z / 2 + 1, np.zeros(1))
-    >>> z, report = iterate("picard", problem, np.zeros(1),
-    ...                     tolerance=Tolerance.nonlinear(maxiter=3), callback=None,
-    ...                     advance=lambda iteration, current: problem.evaluate(current.value))
+    >>> def picard(iteration, current):
+    ...     return problem.evaluate(current.z + current.residual)
+    >>> z, report = iterate("picard", problem, np.zeros(1), advance=picard,
+    ...                     tolerance=Tolerance.nonlinear(maxiter=3), callback=None)
     >>> z, report.iterations, report.evaluations
     (array([1.75]), 3, 4)
     """
