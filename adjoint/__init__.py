@@ -42,3 +42,8 @@ from .tangent_pass import solve_tangent
 
 __all__ += ["jvp", "jacobian", "solve_tangent", "sparse_jacobian", "ColouredJacobian",
             "frobenius_estimate", "FrobeniusEstimate", "jacobian_penalty", "plot"]
+
+# Performance: compiled, reusable plans (issue 5)
+from .plan import Plan, compile  # noqa: A004 - adjoint.compile, as jax.jit: a namespaced name
+
+__all__ += ["compile", "Plan"]

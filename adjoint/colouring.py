@@ -4,7 +4,8 @@ Columns that share no row are *structurally orthogonal*: one JVP with the sum of
 vectors recovers all of them at once, each nonzero ``J[i, j]`` read off row ``i`` of the
 product for ``j``'s group. Grouping columns is colouring the *column intersection graph*
 (columns adjacent when they share a row); ``networkx.greedy_color`` does it. A banded
-Jacobian of bandwidth ``b`` needs at most ``2b + 1`` colours whatever its size.
+Jacobian of half-bandwidth ``b`` needs ``2b + 1`` colours whatever its size (greedy colouring
+is guaranteed at most one more than the largest degree, ``4b + 1``).
 """
 
 import networkx as nx

@@ -120,6 +120,7 @@ def solve_forward(graph, block, values, method, settings):
 def _reduced_jvp(graph, block, values, state, check_finite):
     """``(z, v) -> (∂F/∂T)(z) v`` by forward substitution through the block, cached per z."""
     cache = {}
+    members, is_iterate = set(block.nodes), set(block.iterates)
 
     def jvp(vec, v):
         key = vec.tobytes()
@@ -128,11 +129,10 @@ def _reduced_jvp(graph, block, values, state, check_finite):
             cache[key] = sweep(graph, block, values, state.unpack(vec), check_finite, trace=True)[2]
         lins = cache[key]
         tangents = state.unpack(v)  # tangents of the iterates as read by the block
-        is_iterate = set(block.iterates)
         out, local = {}, {}
         for name in block.nodes:
             lin = lins[name]
-            args = [local.get(a, tangents.get(a)) if a in block.nodes else None for a in lin.args]
+            args = [local.get(a, tangents.get(a)) if a in members else None for a in lin.args]
             dot = lin.jvp(args)
             (out if name in is_iterate else local)[name] = dot
         return state.pack(out)

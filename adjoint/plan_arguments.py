@@ -110,7 +110,7 @@ class CallArguments:
     >>> import numpy as np
     >>> call = CallArguments((np.ones(3), 2, [0.5]), (0,), True)
     >>> len(call.dynamic), call.n_differentiated
-    (2, [3])
+    (2, [1])
     >>> call.key == CallArguments((np.zeros(3), 2, [1.5]), (0,), True).key
     True
     >>> call.key == CallArguments((np.zeros(3), 3, [1.5]), (0,), True).key

@@ -59,29 +59,34 @@ class TapeProgram:
         self.inputs, self.differentiated = list(inputs), list(differentiated)
         self.live = _live(records, out, tape.guards)
         self.needed = _needed(records, self.differentiated, self.live)
-        self.steps, self.backward_steps, consts = [], [], []
+        self.steps, consts, sources = [], [], []
+        live, operators, fast_pair = self.live, _OPERATORS, _fast_pair
         for i in range(n):
-            prim, values, params, parents, ans = records[i]
-            if prim is None or not self.live[i]:
+            if not live[i]:
                 continue
-            slots = []
-            for p, v in zip(parents, values):
-                if p >= 0:
-                    slots.append(p)
-                else:
-                    slots.append(n + len(consts))
-                    consts.append(v)
-            slots = tuple(slots)
+            prim, values, params, parents, ans = records[i]
+            if prim is None:
+                continue
+            if -1 in parents:
+                slots = []
+                for p, v in zip(parents, values):
+                    if p >= 0:
+                        slots.append(p)
+                    else:
+                        slots.append(n + len(consts))
+                        consts.append(v)
+                slots = tuple(slots)
+            else:
+                slots = parents
             fn = prim.impl
-            op = _OPERATORS.get(prim)
-            if op is not None and len(values) == 2 and not params and _fast_pair(*values):
-                fn = op  # the same result as the ufunc, ~10x faster on scalars
+            if len(slots) == 2 and not params and prim in operators and fast_pair(*values):
+                fn = operators[prim]  # the same result as the ufunc, ~10x faster on scalars
             self.steps.append((i, fn, slots, params, len(slots)))
-            if self.needed[i]:
-                edges = tuple((p, _rule(prim, k)) for k, p in enumerate(parents) if p >= 0 and self.needed[p])
-                if edges:
-                    self.backward_steps.append((i, slots, params, edges))
+            sources.append((prim, parents))
+        self._backward_steps = None
         self.template = [None] * n + consts
+        # what the VJPs need of each step, without keeping the tape's values alive
+        self._sources = sources
         self.records = records  # kept for the scalar engine's analysis; dropped by the plan
         self.guards = sorted(tape.guards, key=lambda g: g[0])
         self._segments = _segments(self.steps, self.guards)
@@ -106,6 +111,23 @@ class TapeProgram:
         return vals
 
     # --- backward ----------------------------------------------------------------------
+    @property
+    def backward_steps(self):
+        """Per record with a multiplier to pass on: ``(i, slots, params, ((parent, VJP), ...))``.
+
+        Built on first use: the scalar engine never needs them.
+        """
+        if self._backward_steps is None:
+            needed, out = self.needed, []
+            for (i, fn, slots, params, arity), (prim, parents) in zip(self.steps, self._sources):
+                if not needed[i]:
+                    continue
+                edges = tuple((p, _rule(prim, k)) for k, p in enumerate(parents) if p >= 0 and needed[p])
+                if edges:
+                    out.append((i, slots, params, edges))
+            self._backward_steps = out
+        return self._backward_steps
+
     def multipliers(self, vals, seed):
         """The multipliers of every record, the objective seeded with ``seed``."""
         lam = [None] * self.n
@@ -167,9 +189,12 @@ def _needed(records, differentiated, live):
     needed = [False] * len(records)
     for i in differentiated:
         needed[i] = True
-    for i, rec in enumerate(records):
-        if live[i] and not needed[i] and rec[0] is not None:
-            needed[i] = any(p >= 0 and needed[p] for p in rec[3])
+    for i in range(len(records)):
+        if live[i] and not needed[i]:
+            for p in records[i][3]:
+                if p >= 0 and needed[p]:
+                    needed[i] = True
+                    break
     return needed
 
 

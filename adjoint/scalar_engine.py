@@ -23,6 +23,10 @@ from solvers.triangular import METHODS, TriangularPattern
 
 from .replay import GuardFailed, _rule
 
+#: ``"levels"``: one numpy call per level and primitive; ``"sequential"``: values record by
+#: record (for narrow graphs such as chains), partials one numpy call per primitive.
+FORWARD_MODES = ("levels", "sequential")
+
 
 class ScalarEngine:
     """Forward values, local partials and the adjoint solve of a ``ScalarLayout``.
@@ -49,10 +53,12 @@ class ScalarEngine:
     (True, True)
     """
 
-    def __init__(self, layout, program, backward="auto"):
+    def __init__(self, layout, program, backward="auto", forward="levels"):
         if backward != "auto" and backward not in METHODS:
             raise ValueError(f"unknown backward method {backward!r}; choose 'auto' or one of {METHODS}")
-        self.layout = layout
+        if forward not in FORWARD_MODES:
+            raise ValueError(f"unknown forward mode {forward!r}; choose one of {FORWARD_MODES}")
+        self.layout, self.program, self.forward_mode = layout, program, forward
         self.pattern = TriangularPattern(layout.n_nodes, layout.rows, layout.cols, layout.level_starts)
         node = layout.node_of_record
         self.out = int(node[program.out])
@@ -72,6 +78,31 @@ class ScalarEngine:
     # --- forward -----------------------------------------------------------------------
     def forward(self, inputs):
         """Node values and the partials vector; raises ``GuardFailed`` if a guard fails."""
+        if self.forward_mode == "sequential":
+            return self._forward_sequential(inputs)
+        return self._forward_levels(inputs)
+
+    def _forward_sequential(self, inputs):
+        # Values one record at a time (a chain has nothing to vectorise), then the partials
+        # one call per primitive over all levels at once.
+        layout = self.layout
+        vals = self.program.forward(inputs)  # checks the guards as it goes
+        N = layout.n_nodes
+        v = np.empty(N + layout.constants.size, dtype=np.float64)
+        v[:N] = np.fromiter((vals[r] for r in layout.record_of_node), dtype=np.float64, count=N)
+        v[N:] = layout.constants
+        d = np.empty(layout.partials_size, dtype=np.float64)
+        ones = self._ones_like(np, max((nodes.size for _, nodes, _, _ in layout.prim_groups), default=0))
+        for prim, nodes, arg_slots, partials in layout.prim_groups:
+            args = [v[a] for a in arg_slots]
+            out = v[nodes]
+            for k, dest in partials:
+                d[dest] = _rule(prim, k)(ones[:nodes.size], out, *args)
+        if layout.select is not None:
+            d = d[layout.select]
+        return v, d
+
+    def _forward_levels(self, inputs):
         layout = self.layout
         xp = array_namespace(inputs[0]) if len(inputs) else np
         N = layout.n_nodes

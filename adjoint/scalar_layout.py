@@ -28,18 +28,23 @@ def scalar_graph_reason(program):
     for i in program.inputs:
         if np.ndim(records[i][4]) != 0:
             return f"input record {i} has shape {np.shape(records[i][4])}"
+    scalar_types = _SCALAR_TYPES
     for i, fn, slots, params, arity in program.steps:
         prim, values, _, _, ans = records[i]
         if prim not in ELEMENTWISE:
             return f"record {i} applies '{prim.name}', not an elementwise primitive"
         if params:
             return f"record {i} ('{prim.name}') has parameters"
-        if not _is_float_scalar(ans):
+        if ans.__class__ is not np.float64 and not _is_float_scalar(ans):
             return f"record {i} ('{prim.name}') has shape {np.shape(ans)}"
         for v in values:
-            if not _is_float_scalar(v) and not isinstance(v, (bool, np.bool_, int, np.integer, float)):
+            if v.__class__ not in scalar_types and not _is_float_scalar(v) and not isinstance(v, _NUMBERS):
                 return f"record {i} ('{prim.name}') has a non-scalar argument"
     return None
+
+
+_SCALAR_TYPES = frozenset({np.float64, float, int, bool})
+_NUMBERS = (bool, np.bool_, int, np.integer, float, np.floating)
 
 
 def _is_float_scalar(v):
@@ -148,6 +153,21 @@ class ScalarLayout:
                     partials.append((k, k * m + s))
             self.groups.append(Group(n_in + int(s), n_in + int(e), prim, tuple(args), tuple(partials)))
         self.group_levels = lv[bounds[:-1]] if m else np.zeros(0, dtype=np.int64)
+
+        # The same steps grouped by primitive only, across levels: once the values are known
+        # (computed sequentially on a narrow graph), partials need no level order.
+        self.record_of_node = np.concatenate([np.asarray(program.inputs, dtype=np.int64), record_of_step])
+        self.prim_groups = []
+        prim_key = pid * (max_arity + 1) + arity
+        by_prim = np.argsort(prim_key, kind="stable")
+        pk = prim_key[by_prim]
+        pbounds = np.concatenate([[0], np.flatnonzero(np.diff(pk)) + 1, [m]]) if m else np.zeros(1, dtype=np.int64)
+        for s, e in zip(pbounds[:-1], pbounds[1:]):
+            js = by_prim[s:e]
+            a = int(arity[js[0]])
+            args = tuple(slots[k, js] for k in range(a))
+            partials = tuple((k, k * m + js) for k in range(a) if traced[k, js].any())
+            self.prim_groups.append((prims[pid[js[0]]], n_in + js, args, partials))
 
         # Jacobian entries: child = the step's node, parent = its traced argument's node.
         ks, js = np.nonzero(traced)

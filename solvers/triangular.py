@@ -106,11 +106,17 @@ class TriangularPattern:
         self.has_duplicates = self.csc_size != self.nnz + n
 
     # --- cost model --------------------------------------------------------------------
+    @staticmethod
+    def estimate(n, nnz, n_levels):
+        """Rough seconds of one solve per method, for ``n`` unknowns, ``nnz`` entries."""
+        return {
+            "levels": LEVEL_COST * n_levels + LEVEL_ENTRY_COST * (nnz + n),
+            "spsolve": SPSOLVE_COST + SPSOLVE_ENTRY_COST * nnz + SPSOLVE_ROW_COST * n,
+        }
+
     def estimated_seconds(self, method):
         """A rough cost of one solve by ``method``, to rule out clearly slower methods."""
-        if method == "levels":
-            return LEVEL_COST * self.n_levels + LEVEL_ENTRY_COST * (self.nnz + self.n)
-        return SPSOLVE_COST + SPSOLVE_ENTRY_COST * self.nnz + SPSOLVE_ROW_COST * self.n
+        return self.estimate(self.n, self.nnz, self.n_levels)[method]
 
     def candidates(self, factor=4.0):
         """The methods whose estimated cost is within ``factor`` of the cheapest."""

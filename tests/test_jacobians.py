@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+import autograd
+import autograd.numpy as agnp
+
 import adjoint
 import adjoint.numpy as anp
 import solvers
-
-autograd = pytest.importorskip("autograd")
-agnp = pytest.importorskip("autograd.numpy")
 
 RNG = np.random.default_rng(60)
 A = RNG.normal(size=(5, 3))

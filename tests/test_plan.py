@@ -1,0 +1,206 @@
+"""Compiled plans (adjoint.compile) agree with adjoint.grad; recompiling and guards."""
+
+import numpy as np
+import pytest
+
+import adjoint
+import adjoint.numpy as anp
+from graphs.errors import GraphError
+
+RTOL = 1e-12
+
+
+def _close(a, b):
+    if isinstance(a, dict):
+        return all(_close(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b))
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.shape == b.shape and np.allclose(a, b, rtol=RTOL, atol=RTOL * max(1.0, np.abs(b).max(initial=0)))
+
+
+# --- functions -------------------------------------------------------------------------
+def chain(x):
+    for _ in range(200):
+        x = anp.sin(x) * 1.1 + 0.1
+    return x
+
+
+def scalar_mix(x, y):
+    a = anp.exp(x * 0.3) / (1.0 + y * y)
+    b = anp.log(2.0 + anp.tanh(a - y)) ** 2
+    c = anp.sqrt(anp.maximum(a, b) + 1.0) - anp.arctan(x / 3.0)
+    return c * (1.0 - a) + anp.cos(b) ** 3 - 2.0 ** x
+
+
+def wide_program(xs, seed=0, levels=12, width=40):
+    """Vieira-style: each level's nodes apply a random elementwise op to earlier nodes."""
+    rng = np.random.default_rng(seed)
+    prev = list(xs)
+    nodes = list(xs)
+    for _ in range(levels):
+        level = []
+        for _ in range(width):
+            a, b = prev[rng.integers(len(prev))], nodes[rng.integers(len(nodes))]
+            op = rng.integers(6)
+            level.append([anp.sin(a), a * b, a + b, anp.tanh(a - b), a * 0.5 - 1.0, anp.cos(b)][op])
+        prev = level
+        nodes.extend(level)
+    total = prev[0]
+    for v in prev[1:]:
+        total = total + v * v
+    return total
+
+
+def vector_code(W, x):
+    return anp.sum(anp.tanh(W @ x) ** 2) + anp.mean(W[0] * x[::-1]) - anp.max(W)
+
+
+def containers(params, x):
+    h = anp.tanh(x @ params["layers"][0]["W"] + params["layers"][0]["b"])
+    out = h @ params["layers"][1]
+    return anp.sum((out - 1.0) ** 2) + params["scale"] * anp.sum(h)
+
+
+def _wide_args(rng):
+    return ([float(v) for v in rng.uniform(-1, 1, 6)],)
+
+
+CASES = {
+    "scalar chain": (chain, lambda r: (float(r.uniform(0, 1)),), 0),
+    "scalar mix": (scalar_mix, lambda r: (float(r.uniform(0.1, 1)), float(r.uniform(0.1, 1))), (0, 1)),
+    "wide scalar program": (wide_program, _wide_args, 0),
+    "vector code": (vector_code, lambda r: (r.standard_normal((3, 4)), r.standard_normal(4)), 0),
+    "vector code, both": (vector_code, lambda r: (r.standard_normal((3, 4)), r.standard_normal(4)), (0, 1)),
+    "containers": (
+        containers,
+        lambda r: ({"layers": [{"W": r.standard_normal((4, 3)), "b": r.standard_normal(3)},
+                              r.standard_normal((3, 2))], "scale": float(r.uniform())},
+                   r.standard_normal((5, 4))),
+        0,
+    ),
+}
+
+
+@pytest.mark.parametrize("engine", ["auto", "tape", "scalar"])
+@pytest.mark.parametrize("name", list(CASES))
+def test_plan_agrees_with_grad_at_new_points(name, engine):
+    fun, make_args, argnum = CASES[name]
+    rng = np.random.default_rng(1)
+    first = make_args(rng)
+    try:
+        plan = adjoint.compile(fun, *first, argnum=argnum, engine=engine)
+    except GraphError as e:
+        assert engine == "scalar" and "scalar nodes" in str(e)
+        return
+    for _ in range(3):
+        args = make_args(rng)
+        value, g = plan.value_and_grad(*args)
+        ref_value, ref_g = adjoint.value_and_grad(fun, argnum)(*args)
+        assert _close(value, ref_value) and _close(g, ref_g)
+        assert _close(plan(*args), ref_g)
+    assert plan.compiles == 1 and plan.retraces == 0
+
+
+@pytest.mark.parametrize("forward", ["levels", "sequential"])
+@pytest.mark.parametrize("backward", ["levels", "spsolve", "auto"])
+def test_scalar_engine_modes_agree(forward, backward):
+    rng = np.random.default_rng(2)
+    plan = adjoint.compile(wide_program, *_wide_args(rng), engine="scalar", forward=forward, backward=backward)
+    for _ in range(2):
+        args = _wide_args(rng)
+        value, g = plan.value_and_grad(*args)
+        ref_value, ref_g = adjoint.value_and_grad(wide_program)(*args)
+        assert _close(value, ref_value) and _close(g, ref_g)
+    assert plan.engine == "scalar"
+
+
+def test_scalar_graph_goes_to_scalar_engine_and_arrays_to_tape():
+    big = adjoint.compile(wide_program, *_wide_args(np.random.default_rng(0)), 0, 40, 100)
+    assert big.engine == "scalar", big.reason
+    assert adjoint.compile(vector_code, np.ones((2, 3)), np.ones(3)).engine == "tape"
+
+
+def test_new_data_in_a_non_differentiated_argument_is_used():
+    W, x1, x2 = np.ones((2, 3)) / 3, np.array([1.0, 2.0, 3.0]), np.array([-1.0, 0.5, 2.0])
+    plan = adjoint.compile(vector_code, W, x1)
+    assert _close(plan(W, x2), adjoint.grad(vector_code)(W, x2))
+    assert plan.compiles == 1
+
+
+def test_shape_change_recompiles():
+    plan = adjoint.compile(lambda x: anp.sum(anp.sin(x) * x), np.ones(3))
+    for n in (3, 4, 3):
+        x = np.linspace(0.1, 1.0, n)
+        assert _close(plan(x), np.cos(x) * x + np.sin(x))
+    assert plan.compiles == 2
+
+
+def test_static_argument_change_recompiles():
+    def power_sum(x, k):
+        return anp.sum(x ** k)
+
+    plan = adjoint.compile(power_sum, np.array([1.0, 2.0]), 2)
+    assert _close(plan(np.array([1.0, 2.0]), 2), [2.0, 4.0])
+    assert _close(plan(np.array([1.0, 2.0]), 3), [3.0, 12.0])
+    assert plan.compiles == 2
+
+
+def _branchy(x):
+    y = x * 1.0 + 0.0  # the guard is on an intermediate node, checked mid-way through a replay
+    if y > 0:
+        return y * y
+    return -y * y * y
+
+
+@pytest.mark.parametrize("engine, forward", [("tape", "auto"), ("scalar", "levels"), ("scalar", "sequential")])
+def test_guard_triggers_retrace_with_right_gradient_on_both_branches(engine, forward):
+    plan = adjoint.compile(_branchy, 1.0, engine=engine, forward=forward)
+    assert plan(2.0) == pytest.approx(4.0, rel=RTOL)
+    assert plan(-2.0) == pytest.approx(-12.0, rel=RTOL)
+    assert plan.retraces == 1
+    # both traces are kept: going back and forth retraces no more
+    assert plan(3.0) == pytest.approx(6.0, rel=RTOL)
+    assert plan(-1.0) == pytest.approx(-3.0, rel=RTOL)
+    assert plan.retraces == 1 and plan.compiles == 1
+
+
+def test_guards_from_numpy_functions_and_where_conditions():
+    def f(x):
+        s = np.sign(x)  # piecewise constant: a guard
+        return anp.sum(anp.where(x > 0.5, x * x, s * x))
+
+    plan = adjoint.compile(f, np.array([1.0, -1.0]))
+    for x in ([1.0, -1.0], [0.2, -3.0], [-2.0, 2.0]):
+        x = np.array(x)
+        assert _close(plan(x), adjoint.grad(f)(x))
+    assert plan.retraces == 2
+
+
+def test_fixed_point_inside_is_retraced_every_call():
+    def z_star(x):
+        return adjoint.fixed_point(lambda z, x: anp.cos(z) / 2 + x, 0.0, x)
+
+    plan = adjoint.compile(z_star, 1.0)
+    assert plan.engine == "retrace" and "fixed_point" in plan.reason
+    assert plan(0.5) == pytest.approx(adjoint.grad(z_star)(0.5), rel=1e-10)
+
+
+def test_non_traceable_use_of_a_float_argument_makes_it_static():
+    def f(x, scale):
+        return anp.sum(x) * float(scale)  # float() of a traced value is refused
+
+    plan = adjoint.compile(f, np.ones(2), 2.0)
+    assert _close(plan(np.ones(2), 3.0), [3.0, 3.0])
+    assert plan.compiles == 2
+
+
+def test_non_scalar_output_is_refused():
+    with pytest.raises(GraphError, match="scalar-valued"):
+        adjoint.compile(lambda x: x * 2.0, np.ones(2))
+
+
+def test_output_not_depending_on_input():
+    plan = adjoint.compile(lambda x: 3.0, np.ones(2))
+    value, g = plan.value_and_grad(np.ones(2))
+    assert value == 3.0 and _close(g, np.zeros(2))
