@@ -47,7 +47,7 @@ def check_method_choice(choice, valid, kind, graph=None):
             raise GraphError(f"unknown {kind} method {name!r}; choose one of {', '.join(valid)}")
     if isinstance(choice, dict) and graph is not None:
         for node in choice:
-            if node not in graph:
+            if node is not None and node not in graph:  # key None: the default method
                 raise GraphError(f"{kind}= names node {node!r}, which is not in the graph")
 
 

@@ -239,7 +239,9 @@ def test_jfb_of_fixed_point_is_one_vjp_of_f_at_the_fixed_point():
 def reference_fixed_point(graph, inputs):
     """The block's values by scipy.optimize.root on ``z_B - f_B(z_B)``, plain numpy."""
     (block,) = [b for b in strongly_connected_blocks(graph) if b.cyclic]
-    start = adjoint.solve(graph, inputs, forward="fixed_point", maxiter=5, throw=False).values
+    with warnings.catch_warnings():  # a few Picard steps give a start and the shapes
+        warnings.simplefilter("ignore", adjoint.ConvergenceWarning)
+        start = adjoint.solve(graph, inputs, forward="fixed_point", maxiter=5, throw=False).values
     shapes = {n: np.shape(start[n]) for n in block.nodes}
     sizes = [int(np.prod(shapes[n])) for n in block.nodes]
     cuts = np.cumsum(sizes)[:-1]
@@ -252,8 +254,8 @@ def reference_fixed_point(graph, inputs):
         return vec - np.concatenate([np.ravel(graph.nodes[n]["fn"](*[z[a] for a in graph.nodes[n]["args"]])) for n in block.nodes])
 
     z0 = np.concatenate([np.ravel(start[n]) for n in block.nodes])
-    result = scipy.optimize.root(residual, z0, tol=1e-14)
-    assert result.success
+    result = scipy.optimize.root(residual, z0, tol=1e-13)
+    assert np.linalg.norm(residual(result.x)) < 1e-13 * max(1.0, np.linalg.norm(result.x))
     return unpack(result.x)
 
 
@@ -462,7 +464,7 @@ def test_a_method_per_component():
     graph, inputs = two_independent_cycles()
     mixed = adjoint.solve(graph, inputs, "J", adjoint={"a": "direct", "c": "jfb"})
     exact = adjoint.solve(graph, inputs, "J", adjoint="direct")
-    methods = {r.nodes: r.method for r in mixed.blocks}
+    methods = {tuple(sorted(r.nodes)): r.method for r in mixed.blocks}
     assert methods == {("a",): "direct", ("c", "d"): "jfb"}
     a = mixed.values["a"]
     assert mixed.gradient["x"] == pytest.approx(2.0 / (1 - 0.5 * np.cos(a)), rel=1e-12)  # exact
@@ -472,7 +474,7 @@ def test_a_method_per_component():
     assert abs(exact.gradient["y"] - 1.0) > 1e-2
     # a default for the unnamed components, under the key None
     default = adjoint.solve(graph, inputs, "J", adjoint={None: "jfb", "a": "gmres"})
-    assert {r.nodes: r.method for r in default.blocks} == {("a",): "gmres", ("c", "d"): "jfb"}
+    assert {tuple(sorted(r.nodes)): r.method for r in default.blocks} == {("a",): "gmres", ("c", "d"): "jfb"}
 
 
 def test_conflicting_methods_within_one_component_are_an_error():
