@@ -15,41 +15,11 @@ import scipy.sparse.linalg as spla
 
 import solvers
 
+from .block_substitution import accumulate, back_substitute_block
 from .cyclic_forward import BlockState
 from .jacobians import assemble
 from .progress import monitored
 from .settings import AUTO_DIRECT_MAX_SIZE
-
-
-def _plus(a, b):
-    return b if a is None else (a if b is None else a + b)
-
-
-def _add(acc, name, c):
-    acc[name] = c if acc.get(name) is None else acc[name] + c
-
-
-def back_substitute_block(block, lins, seeds, rhs):
-    """Back-substitute through the block with its feedback edges cut.
-
-    ``seeds`` are the multipliers of the iterates; ``rhs`` the right-hand sides of the
-    interior. Returns ``(λ of the interior, contributions flowing into the iterates)``.
-    """
-    is_iterate = set(block.iterates)
-    members = set(block.nodes)
-    lam, into_iterates = {}, {}
-    for name in reversed(block.nodes):
-        if name in is_iterate:
-            g = seeds.get(name)
-        else:  # its users come later in the block's order: their contributions are all in
-            g = lam[name] = _plus(rhs.get(name), lam.get(name))
-        if g is None:
-            continue
-        for a, c in zip(lins[name].args, lins[name].vjp(g)):
-            if c is None or a not in members:
-                continue
-            _add(into_iterates if a in is_iterate else lam, a, c)
-    return lam, into_iterates
 
 
 def solve_adjoint(block, lins, rhs, method, settings):
@@ -117,7 +87,7 @@ def _kkt_residual(block, lins, rhs, lam, shapes):
             if c is None:
                 continue
             if a in members:
-                _add(acc, a, c)
+                accumulate(acc, a, c)
             else:
                 outer.append((a, c))
     r2 = b2 = 0.0

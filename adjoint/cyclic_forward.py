@@ -3,16 +3,19 @@
 Given the iterates ``T``, the rest of the block is evaluated by substitution in the block's
 order, which gives the map ``T ↦ F(T)`` the fixed-point solvers iterate (Jacobi: every node
 reads the previous iterate; Gauss–Seidel: an iterate's new value is used as soon as it is
-computed). Newton works on the whole block, ``z_B = f_B(z_B)``, with the assembled sparse
-Jacobian; Newton–Krylov on ``T``, with JVPs through the block.
+computed). Newton and Newton–Krylov solve ``T = F(T)`` for the Jacobi map, Newton with
+``∂F/∂T`` assembled from sparse partials composed through the block, Newton–Krylov with
+JVPs through the block: the equations are those of the iterates alone, so no interior node's
+residual, on another scale, can stall the line search.
 """
 
 import numpy as np
 
 import solvers
 
+from .block_substitution import forward_substitute_block
 from .errors import GraphError, NonFiniteError
-from .jacobians import assemble
+from .jacobians import reduced_jacobian_matrix
 from .linearisation import argument_values, evaluate, linearise
 from .progress import monitored
 from .settings import AUTO_NEWTON_MAX_SIZE
@@ -86,7 +89,6 @@ def solve_forward(graph, block, values, method, settings):
     """Solve the block's constraints; returns ``(linearisations at the solution, report)``."""
     iterates = initial_iterates(graph, block, values, settings.check_finite)
     state = BlockState(block.iterates, {t: np.shape(v) for t, v in iterates.items()})
-    gauss_seidel = settings.sweep == "gauss_seidel"
     # Non-finite values inside an iteration end that solve (the solver reports "diverged"),
     # rather than raising from deep inside it.
     def F(vec):
@@ -100,9 +102,11 @@ def solve_forward(graph, block, values, method, settings):
         _, local, _ = sweep(graph, block, values, iterates, settings.check_finite)
         total = sum(np.size(v) for v in local.values())
         method = "newton" if total <= AUTO_NEWTON_MAX_SIZE else "anderson"
+    # A Gauss–Seidel map has other derivatives than the Jacobi map the Newton methods linearise.
+    gauss_seidel = settings.sweep == "gauss_seidel" and method not in ("newton", "newton_krylov")
     options = dict(settings.forward_options)
     if method == "newton":
-        z, report = _newton_on_block(graph, block, values, iterates, settings, options)
+        z, report = _newton_on_iterates(F, graph, block, values, state, iterates, settings, options)
     else:
         if method == "newton_krylov":
             options["jvp"] = _reduced_jvp(graph, block, values, state, settings.check_finite)
@@ -120,48 +124,26 @@ def solve_forward(graph, block, values, method, settings):
 def _reduced_jvp(graph, block, values, state, check_finite):
     """``(z, v) -> (∂F/∂T)(z) v`` by forward substitution through the block, cached per z."""
     cache = {}
-    members, is_iterate = set(block.nodes), set(block.iterates)
 
     def jvp(vec, v):
         key = vec.tobytes()
         if key not in cache:
             cache.clear()
             cache[key] = sweep(graph, block, values, state.unpack(vec), check_finite, trace=True)[2]
-        lins = cache[key]
-        tangents = state.unpack(v)  # tangents of the iterates as read by the block
-        out, local = {}, {}
-        for name in block.nodes:
-            lin = lins[name]
-            args = [local.get(a, tangents.get(a)) if a in members else None for a in lin.args]
-            dot = lin.jvp(args)
-            (out if name in is_iterate else local)[name] = dot
-        return state.pack(out)
+        _, new = forward_substitute_block(block, cache[key], state.unpack(v), {})
+        return state.pack({t: new[t] if t in new else np.zeros(s) for t, s in zip(state.names, state.shapes)})
 
     return jvp
 
 
-def _newton_on_block(graph, block, values, iterates, settings, options):
-    """Newton on every node of the block, with the assembled sparse Jacobian ``J_BB``."""
-    _, local, _ = sweep(graph, block, values, iterates, settings.check_finite)
-    start = {n: (iterates[n] if n in iterates else local[n]) for n in block.nodes}
-    shapes = {n: np.shape(v) for n, v in start.items()}
-    full = BlockState(block.nodes, shapes)
-    sizes = dict(zip(block.nodes, full.sizes))
-
-    def F(vec):
-        z = full.unpack(vec)
-        try:
-            return full.pack({n: evaluate(graph, n, argument_values(graph, n, z, values), shapes[n], True) for n in block.nodes})
-        except NonFiniteError:
-            return np.full_like(vec, np.nan)
+def _newton_on_iterates(F, graph, block, values, state, iterates, settings, options):
+    """Newton on ``T = F(T)`` with ``∂F/∂T`` assembled from sparse partials through the block."""
 
     def jacobian(vec):
-        z = full.unpack(vec)
-        lins = {n: linearise(graph, n, argument_values(graph, n, z, values), shapes[n], False) for n in block.nodes}
-        return assemble(block.nodes, block.nodes, lins, sizes)
+        lins = sweep(graph, block, values, state.unpack(vec), False, trace=True)[2]
+        return reduced_jacobian_matrix(block, lins, state.offsets)
 
-    zvec, report = monitored(solvers.solve_fixed_point, settings, block, "forward")(
-        "newton", F, full.pack(start), jacobian=jacobian, **settings.tolerances(), **options
+    z, report = monitored(solvers.solve_fixed_point, settings, block, "forward")(
+        "newton", F, state.pack(iterates), jacobian=jacobian, **settings.tolerances(), **options
     )
-    z = full.unpack(zvec)
-    return {t: z[t] for t in block.iterates}, report
+    return state.unpack(z), report

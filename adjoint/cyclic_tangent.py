@@ -16,59 +16,11 @@ import scipy.sparse.linalg as spla
 
 import solvers
 
+from .block_substitution import forward_substitute_block
 from .cyclic_forward import BlockState
 from .jacobians import assemble
 from .progress import monitored
 from .settings import AUTO_DIRECT_MAX_SIZE
-
-
-def forward_substitute_block(block, lins, seeds, outer):
-    """Forward-substitute tangents through the block with its feedback edges cut.
-
-    Parameters
-    ----------
-    block : graphs.structure.Block
-        A cyclic block.
-    lins : dict
-        Node name -> ``LinearisedConstraint`` at the block's solution.
-    seeds : dict
-        Tangents of the iterates as the block reads them (missing: zero).
-    outer : dict
-        Tangents of arguments outside the block (missing: zero).
-
-    Returns
-    -------
-    interior : dict
-        Tangents of the interior nodes (missing: zero).
-    iterates : dict
-        ``(∂F/∂T) ż_T + b_T`` restricted to what is non-zero: the iterates' new tangents.
-
-    Examples
-    --------
-    >>> import adjoint
-    >>> from graphs.structure import strongly_connected_blocks
-    >>> from adjoint.linearisation import linearise
-    >>> g = adjoint.ConstraintGraph()
-    >>> g.add_input("x")
-    >>> g.add_constraint("z", lambda z, x: z / 2 + x, ["z", "x"], init=0.0)
-    >>> (block,) = strongly_connected_blocks(g)
-    >>> lins = {"z": linearise(g, "z", [2.0, 1.0])}
-    >>> forward_substitute_block(block, lins, {"z": 1.0}, {"x": 1.0})[1]["z"]
-    array(1.5)
-    """
-    is_iterate = set(block.iterates)
-    members = set(block.nodes)
-    interior, iterates = {}, {}
-    for name in block.nodes:
-        lin = lins[name]
-        tangents = [
-            (seeds.get(a) if a in is_iterate else interior.get(a)) if a in members else outer.get(a)
-            for a in lin.args
-        ]
-        if all(t is None for t in tangents):
-            continue
-        (iterates if name in is_iterate else interior)[name] = lin.jvp(tangents)
-    return interior, iterates
 
 
 def solve_tangent(block, lins, outer, method, settings):

@@ -178,3 +178,27 @@ def _ancestors(records, out):
 
 def _shapes(values):
     return ", ".join(str(np.shape(v)) for v in values)
+
+
+def reduced_jacobian_matrix(block, lins, offsets):
+    """``∂F/∂T`` of a torn cyclic block as a sparse matrix.
+
+    The partials are composed through the block in its order: each node's derivative with
+    respect to the iterates is the sum over its arguments of the local partial times the
+    argument's derivative, iterates being read at the previous iterate (the cut edges).
+    ``offsets[k]:offsets[k+1]`` are the columns of iterate ``block.iterates[k]``.
+    """
+    n = int(offsets[-1])
+    identity = sp.identity(n, format="csr")
+    reads = {t: identity[a:b] for t, a, b in zip(block.iterates, offsets, offsets[1:])}
+    is_iterate = set(block.iterates)
+    derivative, rows = {}, {}
+    for name in block.nodes:
+        lin = lins[name]
+        acc = sp.csr_matrix((lin.value.size, n))
+        for position, a in enumerate(lin.args):
+            source = reads.get(a) if a in is_iterate else derivative.get(a)
+            if source is not None:
+                acc = acc + edge_jacobian(lin, position, source.shape[0]) @ source
+        (rows if name in is_iterate else derivative)[name] = acc
+    return sp.vstack([rows[t] for t in block.iterates], format="csr")

@@ -2,15 +2,13 @@
 
 import numpy as np
 
-from graphs.structure import strongly_connected_blocks
-
-from .block_pass import adjoint_block, forward_block
+from .block_pass import adjoint_block
+from .block_substitution import accumulate
 from .errors import GraphError, NonFiniteError
-from .linearisation import argument_values, linearise
+from .forward_pass import forward_pass
 from .progress import check_progress_options
-from .spectral import reduced_jacobian
 from .settings import ADJOINT_METHODS, FORWARD_METHODS, Settings, check_method_choice
-from .solution import BlockReport, Solution
+from .solution import Solution
 from .triangular import triangular_multipliers
 
 
@@ -86,19 +84,7 @@ def solve(graph, inputs, objective=None, *, forward="auto", adjoint="auto", rtol
     check_progress_options(callback, progress)
     _check_tolerances(settings)
     values = _input_values(graph, inputs)
-    blocks = strongly_connected_blocks(graph)
-
-    lins, reports = {}, {}
-    for block in blocks:
-        if block.cyclic:
-            block_lins, report = forward_block(graph, block, values, settings)
-            lins.update(block_lins)
-            reports[block.nodes] = BlockReport(block.nodes, block.iterates, report)
-            reports[block.nodes].reduced_jacobian = reduced_jacobian(block, block_lins)
-        else:
-            (name,) = block.nodes
-            lins[name] = linearise(graph, name, argument_values(graph, name, values), None, check_finite)
-        values.update((n, lins[n].value) for n in block.nodes)
+    blocks, lins, reports = forward_pass(graph, values, settings)
     if objective is None:
         return Solution(values, blocks=list(reports.values()))
 
@@ -106,17 +92,7 @@ def solve(graph, inputs, objective=None, *, forward="auto", adjoint="auto", rtol
     if adjoint == "triangular":
         lam = triangular_multipliers(graph, blocks, lins, values, {name: seed})
     else:
-        lam = {name: seed}
-        for block in reversed(blocks):
-            if block.cyclic:
-                adjoint_block(block, lins, lam, settings, reports[block.nodes])
-                continue
-            (node,) = block.nodes
-            if lam.get(node) is None:
-                continue
-            for a, c in zip(lins[node].args, lins[node].vjp(lam[node])):
-                if c is not None:
-                    lam[a] = c if lam.get(a) is None else lam[a] + c
+        lam = adjoint_pass(blocks, lins, {name: seed}, settings, reports)
     multipliers = {n: _shaped(lam.get(n), values[n]) for n in graph.constraints}
     gradient = {x: _shaped(lam.get(x), values[x]) for x in graph.inputs}
     if check_finite:
@@ -196,3 +172,23 @@ def _check_multipliers(graph, blocks, multipliers, gradient):
             "a local derivative there is infinite or NaN (e.g. sqrt or log at 0), or a cyclic solve diverged"
         )
         raise NonFiniteError(f"{what} is not finite: {via}; move the point, or pass check_finite=False")
+
+
+def adjoint_pass(blocks, lins, seeds, settings, reports):
+    """Multipliers of every node from seeds ``{node: ∇_z J}``, by block back-substitution.
+
+    Blocks in reverse topological order: an acyclic node passes ``(∂f_i/∂z_j)ᵀ λ_i`` to each
+    argument (one VJP); a cyclic block solves ``(I - J_BB)ᵀ λ_B = rhs_B`` (``adjoint_block``),
+    its ``BlockReport`` in ``reports`` recording how. Returns node name -> λ, no entry for 0.
+    """
+    lam = dict(seeds)
+    for block in reversed(blocks):
+        if block.cyclic:
+            adjoint_block(block, lins, lam, settings, reports[block.nodes])
+            continue
+        (node,) = block.nodes
+        if lam.get(node) is not None:
+            for a, c in zip(lins[node].args, lins[node].vjp(lam[node])):
+                if c is not None:
+                    accumulate(lam, a, c)
+    return lam

@@ -16,6 +16,7 @@ to rounding. Each step is one JVP sweep through the block.
 import numpy as np
 import scipy.sparse.linalg as spla
 
+from .block_substitution import forward_substitute_block
 from .cyclic_forward import BlockState
 
 #: Arnoldi steps (JVP sweeps through the block) used by ``BlockReport.spectral_radius``.
@@ -40,7 +41,6 @@ def reduced_jacobian(block, lins):
     >>> op @ np.ones(2)
     array([0.5 , 0.25])
     """
-    from .cyclic_tangent import forward_substitute_block  # it imports progress, which is light
 
     shapes = {t: lins[t].value.shape for t in block.iterates}
     state = BlockState(block.iterates, shapes)
