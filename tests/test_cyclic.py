@@ -500,3 +500,32 @@ def test_multiplier_is_the_sensitivity_to_a_perturbed_constraint():
         fd.append((values[0] - values[1]) / (2 * h))
     graph.nodes["b"]["fn"] = fn
     assert_close(sol.multipliers["b"], fd, 1e-7, "λ_b")
+
+
+def test_newton_on_a_two_node_block_with_equations_on_different_scales():
+    """Newton works on the iterates' equations: an interior node on another scale (here
+    ``reaction = 2 exp(u)`` beside a Jacobi update of a 2-D Laplacian) cannot stall it."""
+    import scipy.sparse as sp
+
+    n = 12
+    h = 1.0 / (n + 1)
+    T = sp.diags([-1.0, 2.0, -1.0], [-1, 0, 1], shape=(n, n))
+    L = ((sp.kron(sp.eye(n), T) + sp.kron(T, sp.eye(n))) / h**2).tocsr()
+    diagonal = L.diagonal()
+    off = (L - sp.diags(diagonal)).tocsr()
+    g = adjoint.ConstraintGraph()
+    g.add_input("f")
+    g.add_constraint("reaction", lambda u: 2.0 * anp.exp(u), ["u"])
+    g.add_constraint("u", lambda r, f, u: (r + f - anp.sparse_matmul(off, u)) / diagonal,
+                     ["reaction", "f", "u"], init=np.zeros(n * n))
+    g.add_constraint("J", lambda u: anp.sum(u ** 2), ["u"])
+    f = np.linspace(0.5, 1.5, n * n)
+    newton = adjoint.solve(g, {"f": f}, "J", forward="newton", adjoint="direct")
+    krylov = adjoint.solve(g, {"f": f}, "J", forward="newton_krylov", adjoint="gmres")
+    assert newton.blocks[0].forward_iterations <= 6
+    u = newton.values["u"]
+    np.testing.assert_allclose(L @ u, 2.0 * np.exp(u) + f, rtol=1e-9)
+    np.testing.assert_allclose(newton.gradient["f"], krylov.gradient["f"], rtol=1e-7)
+    # λ of J = ‖u‖² through the steady state: (L - diag(2 e^u)) adjoint, solved densely.
+    dense = np.linalg.solve((L.toarray() - np.diag(2.0 * np.exp(u))).T, 2 * u)
+    np.testing.assert_allclose(newton.gradient["f"], dense, rtol=1e-8)
