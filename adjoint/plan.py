@@ -16,8 +16,8 @@ from graphs.guards import replayable_guards
 from graphs.primitive import PRIMITIVES
 from graphs.tape import Tape, Traced
 
-from .containers import as_float
 from .gc_pause import paused_gc
+from .plan_backend import as_backend_float, resolve_backend
 from .plan_arguments import CallArguments
 from .replay import GuardFailed, TapeProgram
 from .scalar_engine import FORWARD_MODES, ScalarEngine
@@ -36,7 +36,8 @@ GROUP_COST, NODE_COST = 15e-6, 60e-9
 MAX_VARIANTS = 8
 
 
-def compile(fun, *example_args, argnum=0, engine="auto", forward="auto", backward="auto"):  # noqa: A001
+def compile(fun, *example_args, argnum=0, engine="auto", forward="auto", backward="auto",  # noqa: A001
+            backend=None, **example_kwargs):
     """A reusable plan for the value and gradient of scalar-valued ``fun``.
 
     ``fun`` is traced at ``example_args`` once; ``plan(*args)`` then gives
@@ -48,8 +49,9 @@ def compile(fun, *example_args, argnum=0, engine="auto", forward="auto", backwar
     ----------
     fun : callable
         Written with ``adjoint.numpy`` (or numpy functions that dispatch), returning a scalar.
-    *example_args :
+    *example_args, **example_kwargs :
         Arguments to trace at. They fix the first key; other keys compile when met.
+        Keyword arguments are static (part of the key).
     argnum : int or tuple of int
         The differentiated arguments, as for ``adjoint.grad``.
     engine : {"auto", "tape", "scalar"}
@@ -65,6 +67,12 @@ def compile(fun, *example_args, argnum=0, engine="auto", forward="auto", backwar
         The triangular solve of the ``"scalar"`` engine: level by level with scatter-adds,
         or ``scipy.sparse.linalg.spsolve_triangular``; ``"auto"`` times both on the first
         call unless the cost model rules one out.
+    backend : {None, "numpy", "cupy"}
+        The array library: ``None`` follows the arguments (cupy arrays select cupy).
+        With ``"cupy"`` the scalar engine keeps its values, partials and triangular solve
+        (``cupyx.scipy.sparse.linalg.spsolve_triangular`` or level sweeps) on the GPU; the
+        tape engine replays the primitives on cupy arrays through NumPy's dispatch
+        protocols. See the README's "GPU" note for what has been run where.
 
     Returns
     -------
@@ -90,6 +98,11 @@ def compile(fun, *example_args, argnum=0, engine="auto", forward="auto", backwar
     cheaper as primitives that are replayed, not guarded: ``anp.maximum(x, 0)``,
     ``anp.abs``, ``anp.clip``.
 
+    *Buffers.* A plan keeps its intermediate arrays from call to call (fresh multi-MB
+    arrays cost page faults each time), so one plan must not be called from two threads at
+    once, nor from inside its own function. Values and gradients it returns are never
+    overwritten.
+
     *Not replayable.* A function containing ``adjoint.fixed_point`` (its solve is a one-off
     primitive of its trace), or a guard on traced values inside a container, is traced at
     every call; ``plan.engine`` is then ``"retrace"`` and ``plan.reason`` says why.
@@ -112,8 +125,8 @@ def compile(fun, *example_args, argnum=0, engine="auto", forward="auto", backwar
     >>> plan(np.array([1.0, 2.0])), plan(np.array([-1.0, -2.0])), plan.retraces
     (array([2., 4.]), array([-1., -1.]), 1)
     """
-    plan = Plan(fun, argnum, engine=engine, forward=forward, backward=backward)
-    plan.value_and_grad(*example_args)
+    plan = Plan(fun, argnum, engine=engine, forward=forward, backward=backward, backend=backend)
+    plan.value_and_grad(*example_args, **example_kwargs)
     return plan
 
 
@@ -132,7 +145,7 @@ class Plan:
         Why that engine (the cost model's estimates, or what prevents replaying).
     """
 
-    def __init__(self, fun, argnum=0, engine="auto", forward="auto", backward="auto"):
+    def __init__(self, fun, argnum=0, engine="auto", forward="auto", backward="auto", backend=None):
         if engine not in ENGINES:
             raise GraphError(f"unknown engine {engine!r}; choose one of {ENGINES}")
         if forward not in ("auto",) + FORWARD_MODES:
@@ -141,25 +154,30 @@ class Plan:
             raise GraphError(f"unknown backward {backward!r}; choose 'auto', 'levels' or 'spsolve'")
         self.fun, self.argnum = fun, argnum
         self.engine_option, self.forward_option, self.backward_option = engine, forward, backward
+        resolve_backend(backend, [])  # validates the name (and that cupy imports, if asked for)
+        self.backend = backend
         self.compiles = self.retraces = 0
         self.engine = self.reason = None
         self._dynamic_others = True
         self._variants = {}  # key -> list of _Variant, most recently used first
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
         """The gradient of ``fun`` with respect to ``args[argnum]`` (as ``adjoint.grad``)."""
-        return self.value_and_grad(*args)[1]
+        return self.value_and_grad(*args, **kwargs)[1]
 
-    def value_and_grad(self, *args):
-        """``(fun(*args), gradient)``, as ``adjoint.value_and_grad(fun, argnum)(*args)``."""
+    def value_and_grad(self, *args, **kwargs):
+        """``(fun(*args, **kwargs), gradient)``, as ``adjoint.value_and_grad(fun, argnum)``.
+
+        Keyword arguments are static: part of the key, like ints and strings."""
         argnums = _argnums(self.argnum, len(args))
-        call = CallArguments(args, argnums, self._dynamic_others)
+        call = CallArguments(args, argnums, self._dynamic_others, kwargs)
+        xp = resolve_backend(self.backend, call.dynamic)
+        call.key = (xp.__name__, call.key)
         with paused_gc():
             variants = self._variants.get(call.key, [])
-            inputs = [as_float(v) for v in call.dynamic]
             for k, variant in enumerate(variants):
                 try:
-                    value, grads = variant.run(inputs, call)
+                    value, grads = variant.run(call)
                 except GuardFailed:
                     continue
                 variants.insert(0, variants.pop(k))
@@ -168,9 +186,8 @@ class Plan:
                 self.retraces += 1
             else:
                 self.compiles += 1
-            variant, call = self._compile(args, argnums, call)
-            inputs = [as_float(v) for v in call.dynamic]
-            value, grads = variant.run(inputs, call)
+            variant, call = self._compile(args, argnums, call, xp, kwargs)
+            value, grads = variant.run(call)
             variants = self._variants.setdefault(call.key, [])
             variants.insert(0, variant)
             del variants[MAX_VARIANTS:]
@@ -182,25 +199,26 @@ class Plan:
         return value, (per_arg[0] if isinstance(self.argnum, int) else tuple(per_arg))
 
     # --- compiling ---------------------------------------------------------------------
-    def _compile(self, args, argnums, call):
+    def _compile(self, args, argnums, call, xp, kwargs):
         try:
-            tape, out, inputs = self._trace(call)
+            tape, out, inputs = self._trace(call, xp)
         except Exception:
             if not self._dynamic_others or not any(kd == "d" for _, _, kinds, _ in call.others for kd in kinds):
                 raise
             # The function does something with a non-differentiated float argument that a
             # traced value cannot do (scipy, float(), a shape): treat those as static.
             self._dynamic_others = False
-            call = CallArguments(args, argnums, False)
-            tape, out, inputs = self._trace(call)
+            call = CallArguments(args, argnums, False, kwargs)
+            call.key = (xp.__name__, call.key)
+            tape, out, inputs = self._trace(call, xp)
         n_diff = sum(call.n_differentiated)
-        return self._variant(tape, out, inputs, inputs[:n_diff]), call
+        return self._variant(tape, out, inputs, inputs[:n_diff], xp), call
 
-    def _trace(self, call):
+    def _trace(self, call, xp=np):
         tape = Tape()
-        traced = [tape.input(as_float(v)) for v in call.dynamic]
+        traced = [tape.input(as_backend_float(xp, v)) for v in call.dynamic]
         n_diff = sum(call.n_differentiated)
-        out = self.fun(*call.rebuild(traced[:n_diff], traced[n_diff:]))
+        out = self.fun(*call.rebuild(traced[:n_diff], traced[n_diff:]), **call.kwargs)
         value = out.value if isinstance(out, Traced) else out
         if np.ndim(value) != 0:
             raise GraphError(
@@ -209,10 +227,10 @@ class Plan:
             )
         return tape, out, [t.index for t in traced]
 
-    def _variant(self, tape, out, inputs, differentiated):
+    def _variant(self, tape, out, inputs, differentiated, xp):
         why_not = _not_replayable(tape, out)
         if why_not:
-            return _Retrace(self, why_not)
+            return _Retrace(self, why_not, xp)
         program = TapeProgram(tape, inputs, differentiated, out.index)
         choice, reason = "tape", ""
         if self.engine_option != "tape":
@@ -225,19 +243,21 @@ class Plan:
                 layout = ScalarLayout(program)
                 tape_cost = TAPE_STEP_COST * len(program.steps) + TAPE_EDGE_COST * layout.rows.size
                 costs = _scalar_costs(layout, program)
+                if xp is not np:  # record by record is host Python: on a GPU, levels only
+                    costs.pop("sequential")
                 forward = min(costs, key=costs.get) if self.forward_option == "auto" else self.forward_option
                 scalar_cost = costs[forward]
                 reason = (f"estimated {tape_cost * 1e3:.3g} ms by tape, {scalar_cost * 1e3:.3g} ms by "
-                          f"the scalar engine with a {forward} forward pass ({len(layout.groups)} groups, "
+                          f"the scalar engine with a {forward} forward pass ({layout.n_groups} groups, "
                           f"{layout.n_levels} levels, {layout.n_nodes} scalar nodes)")
                 if self.engine_option == "scalar" or scalar_cost < tape_cost:
                     choice = "scalar"
         if choice == "scalar":
-            engine = ScalarEngine(layout, program, backward=self.backward_option, forward=forward)
+            engine = ScalarEngine(layout, program, backward=self.backward_option, forward=forward, xp=xp)
             program.records = None  # the layout holds what it needs; free the tape
-            return _Variant("scalar", reason, engine)
+            return _Variant("scalar", reason, engine, xp)
         program.records = None
-        return _Variant("tape", reason or "engine='tape' was asked for", program)
+        return _Variant("tape", reason or "engine='tape' was asked for", program, xp)
 
 
 def _scalar_costs(layout, program):
@@ -245,7 +265,7 @@ def _scalar_costs(layout, program):
     entries = NODE_COST * (layout.n_nodes + layout.rows.size)
     backward = min(TriangularPattern.estimate(layout.n_nodes, layout.rows.size, layout.n_levels).values())
     return {
-        "levels": GROUP_COST * len(layout.groups) + entries + backward,
+        "levels": GROUP_COST * layout.n_groups + entries + backward,
         "sequential": TAPE_STEP_COST * len(program.steps) + GROUP_COST * len(layout.prim_groups)
         + entries + backward,
     }
@@ -254,11 +274,14 @@ def _scalar_costs(layout, program):
 class _Variant:
     """One trace of the function, replayable by one engine."""
 
-    def __init__(self, engine, reason, runner):
-        self.engine, self.reason, self.runner = engine, reason, runner
+    def __init__(self, engine, reason, runner, xp):
+        self.engine, self.reason, self.runner, self.xp = engine, reason, runner, xp
 
-    def run(self, inputs, call):
-        return self.runner.value_and_grad(inputs)
+    def run(self, call):
+        if self.engine == "scalar":  # it converts the whole vector of inputs at once
+            return self.runner.value_and_grad(call.dynamic)
+        xp = self.xp
+        return self.runner.value_and_grad([as_backend_float(xp, v) for v in call.dynamic])
 
 
 class _Retrace:
@@ -266,11 +289,11 @@ class _Retrace:
 
     engine = "retrace"
 
-    def __init__(self, plan, reason):
-        self.plan, self.reason = plan, reason
+    def __init__(self, plan, reason, xp):
+        self.plan, self.reason, self.xp = plan, reason, xp
 
-    def run(self, inputs, call):
-        tape, out, indices = self.plan._trace(call)
+    def run(self, call):
+        tape, out, indices = self.plan._trace(call, self.xp)
         n_diff = sum(call.n_differentiated)
         if not (isinstance(out, Traced) and out.tape is tape):
             return out, [None] * n_diff

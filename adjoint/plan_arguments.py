@@ -36,6 +36,9 @@ def tree_flatten(tree):
 
 def _flatten(tree, leaves):
     if isinstance(tree, (list, tuple)):
+        if all(v.__class__ in _SCALAR_LEAVES for v in tree):  # a flat list of numbers: fast
+            leaves.extend(tree)
+            return (type(tree), len(tree), (None,) * len(tree))
         return (type(tree), len(tree), tuple(_flatten(v, leaves) for v in tree))
     if isinstance(tree, dict):
         keys = tuple(tree)
@@ -60,6 +63,22 @@ def _unflatten(treedef, it):
     if kind in (list, tuple):
         return kind(items)
     return kind(*items)  # a namedtuple
+
+
+_SCALAR_LEAVES = frozenset({float, np.float64, int})
+
+
+def _leaf_descriptor(x):
+    """Shape and kind of a differentiated leaf: what its gradient's form depends on."""
+    cls = x.__class__
+    if cls is float or cls is int:
+        return _PYTHON_SCALAR
+    if cls is np.float64:
+        return _NUMPY_SCALAR
+    return (np.shape(x), _python_scalar(x))
+
+
+_PYTHON_SCALAR, _NUMPY_SCALAR = ((), True), ((), False)
 
 
 def _is_number_leaf(x):
@@ -95,6 +114,8 @@ class CallArguments:
         Differentiated arguments (normalised to be non-negative).
     dynamic_others : bool
         Whether float leaves of the other arguments are dynamic (else static).
+    kwargs : dict, optional
+        Keyword arguments: static.
 
     Attributes
     ----------
@@ -117,15 +138,15 @@ class CallArguments:
     False
     """
 
-    def __init__(self, args, argnums, dynamic_others):
-        self.args = args
+    def __init__(self, args, argnums, dynamic_others, kwargs=None):
+        self.args, self.kwargs = args, dict(kwargs or {})
         self.argnums = argnums
         self.dynamic, key, self.n_differentiated = [], [], []
-        self.layout = []  # per argument: (treedef, per leaf: "d" dynamic or "s" static)
+        self.treedefs = []  # per differentiated argument: (treedef, leaves)
         for a in argnums:
             leaves, treedef = tree_flatten(args[a])
             for k, leaf in enumerate(leaves):
-                if not _is_number_leaf(leaf):
+                if leaf.__class__ not in _SCALAR_LEAVES and not _is_number_leaf(leaf):
                     raise GraphError(
                         f"argument {a} has a leaf of type {type(leaf).__name__} at position {k}; "
                         f"a differentiated argument must be a float, an ndarray, or lists / "
@@ -133,7 +154,8 @@ class CallArguments:
                     )
             self.dynamic.extend(leaves)
             self.n_differentiated.append(len(leaves))
-            key.append(("diff", treedef, tuple((np.shape(v), _python_scalar(v)) for v in leaves)))
+            self.treedefs.append((treedef, leaves))
+            key.append(("diff", treedef, tuple(map(_leaf_descriptor, leaves))))
         self.others = []
         for a, arg in enumerate(args):
             if a in argnums:
@@ -144,14 +166,14 @@ class CallArguments:
             desc = tuple(np.shape(v) if kd == "d" else static_key(v) for v, kd in zip(leaves, kinds))
             key.append(("other", a, treedef, tuple(kinds), desc))
             self.dynamic.extend(v for v, kd in zip(leaves, kinds) if kd == "d")
-        self.key = (len(args), tuple(key))
+        kw = tuple(sorted((k, static_key(v)) for k, v in self.kwargs.items()))  # keywords: static
+        self.key = (len(args), tuple(key), kw)
 
     def rebuild(self, diff_values, other_values):
         """The arguments with the dynamic leaves replaced (e.g. by traced values)."""
         args = list(self.args)
         pos = 0
-        for a, n in zip(self.argnums, self.n_differentiated):
-            _, treedef = tree_flatten(self.args[a])
+        for a, n, (treedef, _) in zip(self.argnums, self.n_differentiated, self.treedefs):
             args[a] = tree_unflatten(treedef, diff_values[pos:pos + n])
             pos += n
         it = iter(other_values)
@@ -161,11 +183,18 @@ class CallArguments:
         return tuple(args)
 
     def gradients(self, grads):
-        """Per differentiated argument, the gradient leaves ``grads`` in that argument's form."""
+        """Per differentiated argument, the gradient leaves ``grads`` in that argument's form.
+
+        ``grads`` is a list (``None`` for zero) or, from the scalar engine, a float64 vector.
+        """
         out, pos = [], 0
-        for a, n in zip(self.argnums, self.n_differentiated):
-            leaves, treedef = tree_flatten(self.args[a])
-            out.append(tree_unflatten(treedef, [_like(g, x) for g, x in zip(grads[pos:pos + n], leaves)]))
+        vector = isinstance(grads, np.ndarray)
+        for n, (treedef, leaves) in zip(self.n_differentiated, self.treedefs):
+            part = grads[pos:pos + n]
+            if vector and all(x.__class__ in _SCALAR_LEAVES for x in leaves):
+                out.append(tree_unflatten(treedef, part.tolist()))  # Python floats, as grad gives
+            else:
+                out.append(tree_unflatten(treedef, [_like(g, x) for g, x in zip(part, leaves)]))
             pos += n
         return out
 

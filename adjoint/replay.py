@@ -81,8 +81,14 @@ class TapeProgram:
             fn = prim.impl
             if len(slots) == 2 and not params and prim in operators and fast_pair(*values):
                 fn = operators[prim]  # the same result as the ufunc, ~10x faster on scalars
-            self.steps.append((i, fn, slots, params, len(slots)))
-            sources.append((prim, parents))
+            forward_params = params
+            if not params and fn.__class__ is np.ufunc and ans.__class__ is np.ndarray and ans.ndim:
+                # An array result of a ufunc (arithmetic, matmul, ...) is written into a buffer
+                # kept from call to call: fresh arrays of a few MB cost page faults each time.
+                # (So a program is not re-entrant; gradients handed out are always copies.)
+                forward_params = {"out": np.empty_like(ans)}
+            self.steps.append((i, fn, slots, forward_params, len(slots)))
+            sources.append((prim, parents, params))
         self._backward_steps = None
         self.template = [None] * n + consts
         # what the VJPs need of each step, without keeping the tape's values alive
@@ -119,7 +125,7 @@ class TapeProgram:
         """
         if self._backward_steps is None:
             needed, out = self.needed, []
-            for (i, fn, slots, params, arity), (prim, parents) in zip(self.steps, self._sources):
+            for (i, fn, slots, _, arity), (prim, parents, params) in zip(self.steps, self._sources):
                 if not needed[i]:
                     continue
                 edges = tuple((p, _rule(prim, k)) for k, p in enumerate(parents) if p >= 0 and needed[p])

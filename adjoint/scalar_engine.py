@@ -21,6 +21,7 @@ from graphs.guards import guard_holds
 from solvers.backend import array_namespace
 from solvers.triangular import METHODS, TriangularPattern
 
+from .containers import as_float
 from .replay import GuardFailed, _rule
 
 #: ``"levels"``: one numpy call per level and primitive; ``"sequential"``: values record by
@@ -53,12 +54,14 @@ class ScalarEngine:
     (True, True)
     """
 
-    def __init__(self, layout, program, backward="auto", forward="levels"):
+    def __init__(self, layout, program, backward="auto", forward="levels", xp=np):
         if backward != "auto" and backward not in METHODS:
             raise ValueError(f"unknown backward method {backward!r}; choose 'auto' or one of {METHODS}")
         if forward not in FORWARD_MODES:
             raise ValueError(f"unknown forward mode {forward!r}; choose one of {FORWARD_MODES}")
-        self.layout, self.program, self.forward_mode = layout, program, forward
+        if forward == "sequential" and xp is not np:
+            raise ValueError("the sequential forward pass runs on the host; use 'levels' with cupy")
+        self.layout, self.program, self.forward_mode, self.xp = layout, program, forward, xp
         self.pattern = TriangularPattern(layout.n_nodes, layout.rows, layout.cols, layout.level_starts)
         node = layout.node_of_record
         self.out = int(node[program.out])
@@ -72,7 +75,6 @@ class ScalarEngine:
             levels = [int(layout.level_of_node[node[p]]) for p in guard[4] if p >= 0]
             group = last_group_of_level.get(max(levels, default=0), -1)
             self.guards_after.setdefault(group, []).append(guard)
-        self._ones = {}
         self._device = {}
 
     # --- forward -----------------------------------------------------------------------
@@ -86,49 +88,111 @@ class ScalarEngine:
         # Values one record at a time (a chain has nothing to vectorise), then the partials
         # one call per primitive over all levels at once.
         layout = self.layout
-        vals = self.program.forward(inputs)  # checks the guards as it goes
+        vals = self.program.forward([as_float(x) for x in inputs])  # checks the guards as it goes
+        v, buffers = self._workspace(np)
         N = layout.n_nodes
-        v = np.empty(N + layout.constants.size, dtype=np.float64)
         v[:N] = np.fromiter((vals[r] for r in layout.record_of_node), dtype=np.float64, count=N)
-        v[N:] = layout.constants
-        d = np.empty(layout.partials_size, dtype=np.float64)
-        ones = self._ones_like(np, max((nodes.size for _, nodes, _, _ in layout.prim_groups), default=0))
-        for prim, nodes, arg_slots, partials in layout.prim_groups:
-            args = [v[a] for a in arg_slots]
-            out = v[nodes]
-            for k, dest in partials:
-                d[dest] = _rule(prim, k)(ones[:nodes.size], out, *args)
-        if layout.select is not None:
-            d = d[layout.select]
-        return v, d
+        for pg, B in zip(layout.prim_groups, buffers):
+            for k, index in enumerate(pg.args):
+                if not pg.constant[k]:
+                    v.take(index, out=B[k], mode="clip")
+        return v, self._partials(np, v, buffers)
 
     def _forward_levels(self, inputs):
         layout = self.layout
-        xp = array_namespace(inputs[0]) if len(inputs) else np
-        N = layout.n_nodes
-        v = xp.empty(N + layout.constants.size, dtype=xp.float64)
-        v[:layout.n_inputs] = xp.asarray(inputs, dtype=xp.float64).reshape(-1) if xp is not np else np.fromiter(
-            inputs, dtype=np.float64, count=len(inputs))
-        v[N:] = self._on(xp, "constants", layout.constants)
-        d = xp.empty(layout.partials_size, dtype=xp.float64)
-        ones = self._ones_like(xp, max((g.stop - g.start for g in layout.groups), default=0))
+        xp = self.xp
+        v, buffers = self._workspace(xp)
+        steps = self._level_steps(xp)
+        if all(array_namespace(x) is np for x in inputs[:1]):  # host scalars: one transfer
+            v[:layout.n_inputs] = xp.asarray(np.fromiter(inputs, dtype=np.float64, count=len(inputs)))
+        else:
+            v[:layout.n_inputs] = xp.stack([xp.asarray(x, dtype=xp.float64).reshape(()) for x in inputs])
         node = layout.node_of_record
         value_of = lambda record: v[node[record]]  # noqa: E731 - for guard_holds
-        guards_after = self.guards_after
-        if -1 in guards_after:
-            self._check(guards_after[-1], value_of)
+        if -1 in self.guards_after:
+            self._check(self.guards_after[-1], value_of)
+        take = v.take
+        clip = {"mode": "clip"} if xp is np else {}
+        for takes, copies, impl, args, out, ufunc, guards in steps:
+            for index, seg in takes:
+                take(index, out=seg, **clip)
+            for src, seg in copies:
+                seg[...] = src
+            if ufunc:
+                impl(*args, out=out)
+            else:
+                out[...] = impl(*args)
+            if guards is not None:
+                self._check(guards, value_of)
+        return v, self._partials(xp, v, buffers)
+
+    def _workspace(self, xp):
+        """The value vector and the primitive groups' argument buffers.
+
+        Made once per array namespace and reused by every call (so a plan is not
+        re-entrant); nothing returned to the caller points into them."""
+        key = ("workspace", xp.__name__)
+        if key in self._device:
+            return self._device[key]
+        layout = self.layout
+        N = layout.n_nodes
+        v = xp.empty(N + layout.constants.size, dtype=xp.float64)
+        v[N:] = self._on(xp, "constants", layout.constants)
+        buffers = []
+        for gi, pg in enumerate(layout.prim_groups):
+            B = []
+            for k, index in enumerate(pg.args):
+                if pg.constant[k]:
+                    B.append(v[self._on(xp, ("const", gi, k), index)])
+                else:
+                    B.append(xp.empty(pg.size, dtype=xp.float64))
+            buffers.append(B)
+        self._device[key] = (v, buffers)
+        return self._device[key]
+
+    def _level_steps(self, xp):
+        """The level groups as ready-made views into the workspace:
+        ``(takes, copies, impl, args, out, is_ufunc, guards)`` each."""
+        key = ("steps", xp.__name__)
+        if key in self._device:
+            return self._device[key]
+        layout = self.layout
+        v, buffers = self._workspace(xp)
+        steps = []
         for gi, g in enumerate(layout.groups):
-            args = [v[a] for a in self._args(xp, g)]
-            out = g.prim.impl(*args)
-            v[g.start:g.stop] = out
-            m = g.stop - g.start
-            for k, offset in g.partials:
-                d[offset:offset + m] = _rule(g.prim, k)(ones[:m], out, *args)
-            if gi in guards_after:
-                self._check(guards_after[gi], value_of)
+            B = buffers[g.prim_group]
+            args, takes, copies = [], [], []
+            for k, gather in enumerate(g.gathers):
+                seg = B[k][g.lo:g.hi]
+                if gather.__class__ is slice:
+                    copies.append((v[gather], seg))
+                elif gather is not None:
+                    takes.append((self._on(xp, (gi, k), gather), seg))
+                args.append(seg)
+            impl = layout.prim_groups[g.prim_group].prim.impl
+            steps.append((tuple(takes), tuple(copies), impl, tuple(args), v[g.start:g.stop],
+                          impl.__class__ is np.ufunc, self.guards_after.get(gi)))
+        self._device[key] = steps
+        return steps
+
+    def _partials(self, xp, v, buffers):
+        """Local partials of every primitive group: its VJP rules with a cotangent of ones."""
+        layout = self.layout
+        key = ("partials", xp.__name__)
+        if key not in self._device:  # scratch, like the workspace
+            self._device[key] = xp.empty(layout.partials_size, dtype=xp.float64)
+        d = self._device[key]
+        ones = self._ones_like(xp, max((pg.size for pg in layout.prim_groups), default=0))
+        for gi, (pg, B) in enumerate(zip(layout.prim_groups, buffers)):
+            if not pg.partials:
+                continue
+            size = pg.size
+            out = v[pg.out] if pg.out.__class__ is slice else v[self._on(xp, ("out", gi), pg.out)]
+            for k, offset in pg.partials:
+                d[offset:offset + size] = _rule(pg.prim, k)(ones[:size], out, *B)
         if layout.select is not None:
             d = d[self._on(xp, "select", layout.select)]
-        return v, d
+        return d
 
     @staticmethod
     def _check(guards, value_of):
@@ -136,12 +200,8 @@ class ScalarEngine:
             if not guard_holds(guard, value_of):
                 raise GuardFailed(guard)
 
-    def _args(self, xp, group):
-        if xp is np:
-            return group.args
-        return [a if isinstance(a, slice) else self._on(xp, ("args", id(group), k), a) for k, a in enumerate(group.args)]
-
     def _on(self, xp, key, host):
+        """``host`` (an index array) in namespace ``xp``, copied to the device once."""
         if xp is np:
             return host
         full = (xp.__name__, key)
@@ -150,10 +210,10 @@ class ScalarEngine:
         return self._device[full]
 
     def _ones_like(self, xp, m):
-        key = xp.__name__
-        if key not in self._ones or self._ones[key].size < m:
-            self._ones[key] = xp.ones(max(m, 1), dtype=xp.float64)
-        return self._ones[key]
+        key = ("ones", xp.__name__)
+        if key not in self._device or self._device[key].size < m:
+            self._device[key] = xp.ones(max(m, 1), dtype=xp.float64)
+        return self._device[key]
 
     # --- backward ----------------------------------------------------------------------
     def multipliers(self, d, xp=np):
@@ -190,9 +250,9 @@ class ScalarEngine:
     def value_and_grad(self, inputs):
         """``(objective value, [gradient of each differentiated input])`` as float64 scalars."""
         v, d = self.forward(inputs)
-        xp = array_namespace(v)
+        xp = self.xp
         lam = self.multipliers(d, xp)
         grads = lam[self._on(xp, "differentiated", self.differentiated)]
-        if xp is np:
-            return v[self.out], list(grads)
+        if xp is not np:  # one transfer each: the gradient of host scalars comes home
+            return v[self.out:self.out + 1].get()[0], grads.get()
         return v[self.out], grads

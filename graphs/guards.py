@@ -49,13 +49,18 @@ def same_outcome(a, b):
     """
     if isinstance(a, (bool, np.bool_)) and isinstance(b, (bool, np.bool_)):
         return bool(a) == bool(b)
-    a, b = np.asarray(a), np.asarray(b)
+    a, b = np.asarray(_host(a)), np.asarray(_host(b))
     if a.shape != b.shape:
         return False
     try:
         return bool(np.array_equal(a, b, equal_nan=True))
     except TypeError:  # equal_nan is for numbers only
         return bool(np.array_equal(a, b))
+
+
+def _host(x):
+    # a guard on GPU values is compared on the host (one small transfer)
+    return x.get() if type(x).__module__.split(".", 1)[0] == "cupy" else x
 
 
 def replayable_guards(guards):

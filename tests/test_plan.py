@@ -7,63 +7,7 @@ import adjoint
 import adjoint.numpy as anp
 from graphs.errors import GraphError
 
-RTOL = 1e-12
-
-
-def _close(a, b):
-    if isinstance(a, dict):
-        return all(_close(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b))
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return a.shape == b.shape and np.allclose(a, b, rtol=RTOL, atol=RTOL * max(1.0, np.abs(b).max(initial=0)))
-
-
-# --- functions -------------------------------------------------------------------------
-def chain(x):
-    for _ in range(200):
-        x = anp.sin(x) * 1.1 + 0.1
-    return x
-
-
-def scalar_mix(x, y):
-    a = anp.exp(x * 0.3) / (1.0 + y * y)
-    b = anp.log(2.0 + anp.tanh(a - y)) ** 2
-    c = anp.sqrt(anp.maximum(a, b) + 1.0) - anp.arctan(x / 3.0)
-    return c * (1.0 - a) + anp.cos(b) ** 3 - 2.0 ** x
-
-
-def wide_program(xs, seed=0, levels=12, width=40):
-    """Vieira-style: each level's nodes apply a random elementwise op to earlier nodes."""
-    rng = np.random.default_rng(seed)
-    prev = list(xs)
-    nodes = list(xs)
-    for _ in range(levels):
-        level = []
-        for _ in range(width):
-            a, b = prev[rng.integers(len(prev))], nodes[rng.integers(len(nodes))]
-            op = rng.integers(6)
-            level.append([anp.sin(a), a * b, a + b, anp.tanh(a - b), a * 0.5 - 1.0, anp.cos(b)][op])
-        prev = level
-        nodes.extend(level)
-    total = prev[0]
-    for v in prev[1:]:
-        total = total + v * v
-    return total
-
-
-def vector_code(W, x):
-    return anp.sum(anp.tanh(W @ x) ** 2) + anp.mean(W[0] * x[::-1]) - anp.max(W)
-
-
-def containers(params, x):
-    h = anp.tanh(x @ params["layers"][0]["W"] + params["layers"][0]["b"])
-    out = h @ params["layers"][1]
-    return anp.sum((out - 1.0) ** 2) + params["scale"] * anp.sum(h)
-
-
-def _wide_args(rng):
-    return ([float(v) for v in rng.uniform(-1, 1, 6)],)
+from plan_cases import RTOL, _close, _wide_args, chain, containers, scalar_mix, vector_code, wide_program
 
 
 CASES = {
@@ -204,3 +148,13 @@ def test_output_not_depending_on_input():
     plan = adjoint.compile(lambda x: 3.0, np.ones(2))
     value, g = plan.value_and_grad(np.ones(2))
     assert value == 3.0 and _close(g, np.zeros(2))
+
+
+def test_keyword_arguments_are_static():
+    def f(x, power=2):
+        return anp.sum(x ** power)
+
+    plan = adjoint.compile(f, np.array([1.0, 2.0]), power=2)
+    assert _close(plan(np.array([1.0, 2.0]), power=2), [2.0, 4.0])
+    assert _close(plan(np.array([1.0, 2.0]), power=3), [3.0, 12.0])
+    assert plan.compiles == 2

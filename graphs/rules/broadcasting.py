@@ -18,7 +18,8 @@ def unbroadcast(g, x):
     gshape = np.shape(g)
     if gshape == shape:
         return g
-    g = np.asarray(g)
+    if not on_gpu(g):  # a cupy array sums on its device; numpy would refuse to convert it
+        g = np.asarray(g)
     extra = len(gshape) - len(shape)
     if extra > 0:
         g = g.sum(axis=tuple(range(extra)))
@@ -32,3 +33,14 @@ def broadcast_like(t, ans):
     """Broadcast a tangent to the shape of the result ``ans``."""
     shape = np.shape(ans)
     return t if np.shape(t) == shape else np.broadcast_to(t, shape)
+
+
+def on_gpu(x):
+    """Whether ``x`` is a cupy array (judged by its type's module: cupy is never imported).
+
+    Examples
+    --------
+    >>> on_gpu(np.zeros(2)), on_gpu(1.0)
+    (False, False)
+    """
+    return type(x).__module__.split(".", 1)[0] == "cupy"

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..primitive import defjvp, defpartial, defvjp, primitive
 from .broadcasting import broadcast_like as bl
+from .broadcasting import on_gpu
 from .broadcasting import unbroadcast as ub
 from . import partials
 
@@ -50,7 +51,7 @@ clip = primitive(np.clip, "clip")
 
 def _log_or_zero(x):
     # d(x**y)/dy = log(x) x**y; where x == 0 the product is 0 (as autograd takes it).
-    x = np.asarray(x, dtype=float)
+    x = x.astype(float) if on_gpu(x) else np.asarray(x, dtype=float)
     return np.log(np.where(x == 0, 1.0, x))
 
 

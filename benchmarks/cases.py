@@ -1,0 +1,311 @@
+"""The benchmark cases. Each returns rows ``{case, measure, value, unit, goal, met, note}``.
+
+``value`` is a ratio (``unit="x"``), seconds (``"s"``) or nanoseconds (``"ns"``); ``goal`` a
+string such as ``">= 4"``; ``met`` True / False, or None for figures given for context.
+"""
+
+import time
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+import adjoint
+import adjoint.numpy as anp
+from programs import NumpyOps, RandomProgram, mlp_init, mlp_loss, scalar_chain
+from timing import best_of
+
+
+class AdjointOps:
+    sin, cos, tanh = anp.sin, anp.cos, anp.tanh
+
+
+def row(case, measure, value, unit="x", goal=None, note=""):
+    met = None
+    if goal is not None:
+        op, bound = goal.split()
+        met = bool(value >= float(bound)) if op == ">=" else bool(value <= float(bound))
+    return {"case": case, "measure": measure, "value": float(value), "unit": unit, "goal": goal,
+            "met": met, "note": note}
+
+
+def _optional(name):
+    try:
+        return __import__(name)
+    except ImportError:
+        return None
+
+
+# --- scalar chain ------------------------------------------------------------------------
+def chain_case(cfg):
+    """``x <- sin(x) * 1.0001 + 0.1`` 20,000 times (60,000 scalar operations)."""
+    n = 20_000
+    case = f"Scalar chain ({3 * n:,} ops)"
+    f = lambda x: scalar_chain(x, AdjointOps, n)  # noqa: E731
+    t_numpy = best_of(lambda: scalar_chain(np.float64(0.3), NumpyOps, n), cfg.repeats)
+    t_grad = best_of(lambda: adjoint.grad(f)(0.3), cfg.repeats)
+    plan = adjoint.compile(f, 0.3)
+    t_plan = best_of(lambda: plan(0.4), cfg.repeats)
+    _check(plan(0.4), adjoint.grad(f)(0.4), "plan vs grad on the scalar chain")
+    rows = [row(case, "numpy forward pass alone", t_numpy, "s")]
+    autograd = _optional("autograd")
+    if autograd is None:
+        return rows + [row(case, "autograd not installed: ratios skipped", 0.0, "s")]
+    import autograd.numpy as agnp
+
+    class AutogradOps:
+        sin, cos, tanh = agnp.sin, agnp.cos, agnp.tanh
+
+    t_autograd = best_of(lambda: autograd.grad(lambda x: scalar_chain(x, AutogradOps, n))(0.3), cfg.repeats)
+    note = (f"autograd {t_autograd:.3f} s, adjoint.grad {t_grad:.3f} s, plan {t_plan * 1e3:.1f} ms "
+            f"({plan.engine} engine)")
+    return rows + [
+        row(case, "autograd.grad time / adjoint.grad time (trace + adjoint, end to end)",
+            t_autograd / t_grad, goal=">= 4", note=note),
+        row(case, "autograd.grad time / compiled plan time", t_autograd / t_plan, goal=">= 20", note=note),
+    ]
+
+
+# --- MLP ---------------------------------------------------------------------------------
+def mlp_case(cfg, keep_freed_memory=False):
+    """MLP 784-512-512-10 (tanh), batch 256, mean squared error: gradient / numpy forward.
+
+    With ``keep_freed_memory`` glibc's malloc is told (``mallopt``) to keep freed memory
+    for reuse instead of unmapping it: a backward pass allocates many arrays of a few MB,
+    and on this virtual machine each first touch of a freshly mapped page is a costly page
+    fault. The two runs side by side measure that cost. It stays set for the rest of the
+    process, so the suite runs this variant last.
+    """
+    case = "MLP 784-512-512-10, batch 256"
+    if keep_freed_memory:
+        if not _keep_freed_memory():
+            return [row(case + " (malloc keeps freed memory)", "mallopt unavailable: skipped", 0.0, "s")]
+        case += " (malloc keeps freed memory)"
+    rng = np.random.default_rng(0)
+    params = mlp_init([784, 512, 512, 10], rng)
+    x, y = rng.standard_normal((256, 784)), rng.standard_normal((256, 10))
+    reps = max(cfg.repeats, 7)
+    t_fwd = best_of(lambda: mlp_loss(params, x, y, np), reps)
+    loss = lambda p, x, y: mlp_loss(p, x, y, anp)  # noqa: E731
+    grad = adjoint.grad(loss)
+    plan = adjoint.compile(loss, params, x, y)
+    _check(plan(params, x, y)[0][0], grad(params, x, y)[0][0], "plan vs grad on the MLP")
+    times = {
+        "numpy, hand-written forward + backward": best_of(lambda: _mlp_by_hand(params, x, y), reps),
+        "adjoint.grad": best_of(lambda: grad(params, x, y), reps),
+        "adjoint compiled plan": best_of(lambda: plan(params, x, y), reps),
+    }
+    autograd = _optional("autograd")
+    if autograd is not None:
+        import autograd.numpy as agnp
+
+        ag = autograd.grad(lambda p, x, y: mlp_loss(p, x, y, agnp))
+        times["autograd.grad"] = best_of(lambda: ag(params, x, y), reps)
+    torch = _optional("torch")
+    if torch is not None:
+        torch.set_num_threads(cfg.threads)
+        tp = [(torch.tensor(W, requires_grad=True), torch.tensor(b, requires_grad=True)) for W, b in params]
+        xt, yt = torch.tensor(x), torch.tensor(y)
+        leaves = [t for p in tp for t in p]
+        times["PyTorch (CPU) forward + backward"] = best_of(
+            lambda: torch.autograd.grad(mlp_loss(tp, xt, yt, torch), leaves), reps)
+    jax = _optional("jax")
+    if jax is not None:
+        jax.config.update("jax_enable_x64", True)
+        import jax.numpy as jnp
+
+        jp = [(jnp.asarray(W), jnp.asarray(b)) for W, b in params]
+        jx, jy = jnp.asarray(x), jnp.asarray(y)
+        jg = jax.jit(jax.grad(lambda p, x, y: mlp_loss(p, x, y, jnp)))
+        times["JAX jit(grad)"] = best_of(lambda: jax.block_until_ready(jg(jp, jx, jy)), reps)
+    rows = [row(case, "numpy forward pass", t_fwd, "s")]
+    for name, t in times.items():
+        goal = "<= 2.5" if name.startswith("adjoint") else None
+        rows.append(row(case, f"{name} / numpy forward", t / t_fwd, goal=goal))
+    return rows
+
+
+def _keep_freed_memory():
+    """Ask glibc to serve arrays of up to 32 MB from its heap and never trim it."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return False
+    try:
+        libc = ctypes.CDLL(name)
+        M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+        return bool(libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)) and bool(libc.mallopt(M_TRIM_THRESHOLD, 1 << 30))
+    except (OSError, AttributeError):
+        return False
+
+
+def _mlp_by_hand(params, x, y):
+    """The gradient in plain numpy, written out: what any library's backward pass costs."""
+    (W1, b1), (W2, b2), (W3, b3) = params
+    h1 = np.tanh(x @ W1 + b1)
+    h2 = np.tanh(h1 @ W2 + b2)
+    r = h2 @ W3 + b3 - y
+    g = 2.0 * r / r.size
+    g2 = (g @ W3.T) * (1.0 - h2 * h2)
+    g1 = (g2 @ W2.T) * (1.0 - h1 * h1)
+    return [(x.T @ g1, g1.sum(0)), (h1.T @ g2, g2.sum(0)), (h2.T @ g, g.sum(0))]
+
+
+# --- scalar graphs: a million nodes ---------------------------------------------------------
+def graph_case(cfg, width, levels, label):
+    """A generated program of scalar nodes: forward + gradient through a plan vs CasADi SX."""
+    program = RandomProgram(width, levels, seed=0)
+    n = program.n_nodes
+    case = f"{label}: {n:,} scalar nodes, {width:,} per level"
+    xs = list(np.random.default_rng(1).uniform(-1, 1, width))
+    xs2 = list(np.random.default_rng(2).uniform(-1, 1, width))
+    f = lambda xs: program(xs, AdjointOps)  # noqa: E731
+    start = time.perf_counter()
+    plan = adjoint.compile(f, xs)
+    t_compile = time.perf_counter() - start
+    plan(xs2)  # the first call times the backward methods when it has to choose
+    t_plan = best_of(lambda: plan.value_and_grad(xs2), cfg.repeats)
+    value, g = plan.value_and_grad(xs2)
+    engine = plan._variants[next(iter(plan._variants))][0].runner
+    detail = getattr(engine, "forward_mode", "-"), getattr(engine, "backward_method", "-")
+    tried = ", ".join(f"{m} {t * 1e3:.0f} ms" for m, t in getattr(engine, "timings", {}).items())
+    rows = [
+        row(case, "compiled plan: forward + full gradient", t_plan, "s",
+            goal="<= 0.5" if width > 1 else None,
+            note=f"{plan.engine} engine, forward {detail[0]}, backward {detail[1]}"
+                 + (f" (timed on the first call: {tried})" if tried else "")
+                 + f"; trace + compile once: {t_compile:.1f} s"),
+        row(case, "compiled plan: ns per node", t_plan / n * 1e9, "ns"),
+    ]
+    casadi = _optional("casadi")
+    if casadi is None:
+        return rows + [row(case, "CasADi not installed: comparison skipped", 0.0, "s")]
+    start = time.perf_counter()
+    fun, n_instructions = _casadi_function(casadi, program)
+    t_build = time.perf_counter() - start
+    t_casadi = best_of(lambda: fun(np.array(xs2)), cfg.repeats)
+    c_value, c_grad = fun(np.array(xs2))
+    _check(np.array(g), np.array(c_grad).ravel(), "plan vs CasADi gradient", rtol=1e-9)
+    return rows + [
+        row(case, "CasADi SX: ns per node (value + gradient)", t_casadi / n * 1e9, "ns",
+            note=f"{t_casadi / n_instructions * 1e9:.1f} ns per SX instruction "
+                 f"({n_instructions:,}); graph + gradient built in {t_build:.1f} s"),
+        row(case, "compiled plan time / CasADi SX time", t_plan / t_casadi,
+            goal="<= 3" if width > 1 else None),
+    ]
+
+
+def _casadi_function(ca, program):
+    """The same program as a CasADi SX function returning value and gradient."""
+    W = program.width
+    x = ca.SX.sym("x", W)
+    if W == 1:  # a chain: node by node
+        J = program(ca.vertsplit(x), ca)
+    else:  # level by level on SX vectors (the same scalar graph, built with fewer calls)
+        J = _casadi_levels(ca, program, x)
+    fun = ca.Function("f", [x], [J, ca.gradient(J, x)])
+    return fun, fun.n_instructions()
+
+
+def _casadi_levels(ca, program, x):
+    from programs import BINARY, UNARY
+
+    names = UNARY + BINARY
+    level, flat = x, ca.vertsplit(x)
+    for L in range(program.levels):
+        a = level[program.a[L].tolist()]
+        parts, order = [], []
+        for code, name in enumerate(names):
+            idx = np.flatnonzero(program.kinds[L] == code)
+            if idx.size == 0:
+                continue
+            av = a[idx.tolist()]
+            if name in UNARY:
+                r = getattr(ca, name)(av)
+            else:
+                bv = ca.vertcat(*[flat[j] for j in program.b[L, idx]])
+                r = av * bv if name == "mul" else (av + bv if name == "add" else av - bv)
+            parts.append(r)
+            order.append(idx)
+        perm = np.empty(program.width, dtype=int)
+        perm[np.concatenate(order)] = np.arange(program.width)
+        level = ca.vertcat(*parts)[perm.tolist()]
+        flat.extend(ca.vertsplit(level))
+    terms = ca.vertsplit(level * level)
+    while len(terms) > 1:
+        terms = [terms[k] + terms[k + 1] if k + 1 < len(terms) else terms[k] for k in range(0, len(terms), 2)]
+    return terms[0]
+
+
+def spsolve_case(cfg, n):
+    """``spsolve_triangular`` on random lower-triangular systems: n rows, 3n nonzeros.
+
+    Two off-diagonal entries per row, in columns drawn uniformly from all earlier rows
+    (memory access all over the vector), or from the 1,000 rows just above (the locality
+    of a level-structured program); the figure depends on it.
+    """
+    rng = np.random.default_rng(0)
+    rows = np.repeat(np.arange(1, n), 2)
+    out = []
+    for label, cols in (
+        ("columns anywhere above", (rng.random(rows.size) * rows).astype(np.int64)),
+        ("columns within 1,000 rows", rows - 1 - (rng.random(rows.size) * np.minimum(rows, 1000)).astype(np.int64)),
+    ):
+        A = sp.csr_array(sp.csr_array((rng.uniform(-0.5, 0.5, rows.size), (rows, cols)), shape=(n, n))
+                         + sp.eye_array(n, format="csr"))
+        b = rng.standard_normal(n)
+        t = best_of(lambda: spla.spsolve_triangular(A, b, lower=True), cfg.repeats)
+        out.append(row(f"scipy spsolve_triangular: {n:,} rows, {A.nnz:,} nonzeros", f"ns per nonzero, {label}",
+                       t / A.nnz * 1e9, "ns", note=f"{t:.3f} s per solve"))
+    return out
+
+
+# --- cyclic: PageRank-like ---------------------------------------------------------------
+def cyclic_case(cfg, n):
+    """``r = a P r + v`` with 10^6 unknowns: adjoint solve time / forward solve time."""
+    from adjoint.block_pass import adjoint_block, forward_block
+    from adjoint.settings import Settings
+    from adjoint.solution import BlockReport
+    from graphs.structure import strongly_connected_blocks
+
+    rng = np.random.default_rng(0)
+    k = 5
+    P = sp.csr_array((np.ones(n * k), (rng.integers(n, size=n * k), np.repeat(np.arange(n), k))), shape=(n, n))
+    P = sp.csr_array(P @ sp.diags_array(1.0 / np.asarray(P.sum(axis=0)).ravel()))  # column-stochastic
+    damping = 0.85
+    graph = adjoint.ConstraintGraph()
+    graph.add_input("v")
+    graph.add_constraint("r", lambda r, v: damping * anp.sparse_matmul(P, r) + v, ["r", "v"], init=np.zeros(n))
+    values = {"v": np.full(n, (1 - damping) / n)}
+    cotangent = rng.standard_normal(n)
+    (block,) = strongly_connected_blocks(graph)
+    case = f"Cyclic r = 0.85 P r + v, {n:,} unknowns, {P.nnz:,} nonzeros"
+    rows = []
+    for forward, adj, label in (("fixed_point", "fixed_point", "fixed_point both ways"),
+                                ("newton_krylov", "gmres", "GMRES both ways (Newton-Krylov forward)")):
+        settings = Settings(forward=forward, adjoint=adj)
+        state = {}
+
+        def run_forward():
+            state["lins"], state["report"] = forward_block(graph, block, dict(values), settings)
+
+        def run_adjoint():
+            report = BlockReport(block.nodes, block.iterates, state["report"])
+            adjoint_block(block, state["lins"], {"r": cotangent.copy()}, settings, report)
+            state["adjoint"] = report.adjoint
+
+        t_fwd = best_of(run_forward, cfg.cyclic_repeats, warmup=0)
+        t_adj = best_of(run_adjoint, cfg.cyclic_repeats, warmup=0)
+        rows.append(row(case, f"adjoint / forward solve time, {label}", t_adj / t_fwd, goal="<= 1.5",
+                        note=f"forward {t_fwd:.2f} s ({state['report'].iterations} it), adjoint "
+                             f"{t_adj:.2f} s ({state['adjoint'].iterations} it)"))
+    return rows
+
+
+def _check(a, b, what, rtol=1e-10):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    scale = max(np.abs(b).max(initial=0.0), 1e-300)
+    if not np.allclose(a, b, rtol=rtol, atol=rtol * scale):
+        print(f"WARNING: {what} differ by {np.abs(a - b).max() / scale:.2e} (relative)")
