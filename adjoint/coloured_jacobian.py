@@ -14,10 +14,8 @@ import numpy as np
 
 from .colouring import colour_columns, decompress, seed_matrix
 from .errors import GraphError
-from .forward_pass import forward_pass
-from .progress import check_progress_options
-from .settings import ADJOINT_METHODS, FORWARD_METHODS, Settings, check_method_choice
-from .solve import _check_tolerances, _input_values
+from .forward_pass import forward_pass, input_values
+from .settings import checked_settings
 from .sparsity import jacobian_pattern
 from .tangent_pass import tangent_pass
 
@@ -103,20 +101,18 @@ def sparse_jacobian(graph, inputs, output, wrt=None, *, pattern=None, forward="a
     True
     """
     graph.validate()
-    check_method_choice(forward, FORWARD_METHODS, "forward", graph)
-    check_method_choice(linear, ADJOINT_METHODS, "linear", graph)
-    check_progress_options(callback, progress)
-    settings = Settings(forward, linear, rtol, atol, maxiter, dict(forward_options or {}),
-                        dict(linear_options or {}), throw, check_finite, sweep,
-                        callback=callback, progress=progress)
-    _check_tolerances(settings)
+    settings = checked_settings(graph, forward=forward, linear=linear, linear_kind="linear",
+                                rtol=rtol, atol=atol, maxiter=maxiter,
+                                forward_options=forward_options, linear_options=linear_options,
+                                throw=throw, check_finite=check_finite, sweep=sweep,
+                                callback=callback, progress=progress)
     if output not in graph:
         raise GraphError(f"output {output!r} is not a node of the graph")
     wrt = tuple(graph.inputs if wrt is None else ([wrt] if isinstance(wrt, str) else wrt))
     unknown = [x for x in wrt if x not in graph or graph.nodes[x].get("kind") != "input"]
     if unknown:
         raise GraphError(f"wrt names {unknown[0]!r}, which is not an input; inputs: {graph.inputs}")
-    values = _input_values(graph, inputs)
+    values = input_values(graph, inputs)
     blocks, lins, reports = forward_pass(graph, values, settings)
     sizes = {n: int(np.size(v)) for n, v in values.items()}
     n_rows, n_cols = sizes[output], sum(sizes[x] for x in wrt)

@@ -11,7 +11,6 @@ Whatever the method, the residual of the full block system is computed afterward
 """
 
 import numpy as np
-import scipy.sparse.linalg as spla
 
 import solvers
 
@@ -19,6 +18,7 @@ from .block_substitution import accumulate, back_substitute_block
 from .cyclic_forward import BlockState
 from .jacobians import assemble
 from .progress import monitored
+from .reduced_system import solve_reduced
 from .settings import AUTO_DIRECT_MAX_SIZE
 
 
@@ -66,12 +66,7 @@ def _reduced(block, lins, rhs, shapes, method, settings, options):
         _, flows = back_substitute_block(block, lins, state.unpack(np.asarray(v).ravel()), {})
         return state.pack({t: _zeros_or(flows.get(t), shapes[t]) for t in block.iterates})
 
-    if method == "jfb":
-        x, report = b, solvers.SolveReport("jfb", True, 0, 0.0, [], "JFB: λ_T = b_T, no solve", exact=False)
-    else:
-        op = spla.LinearOperator((b.size, b.size), matvec=K, dtype=np.float64)
-        solve = monitored(solvers.solve_linear, settings, block, "adjoint")
-        x, report = solve(method, op, b, **settings.tolerances(), **options)
+    x, report = solve_reduced(method, K, b, settings, block, "adjoint", options)
     lam_T = state.unpack(x)
     lam, _ = back_substitute_block(block, lins, lam_T, rhs)
     lam.update(lam_T)

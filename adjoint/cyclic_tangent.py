@@ -12,7 +12,6 @@ residual of the full block system is computed afterwards, whatever the method.
 """
 
 import numpy as np
-import scipy.sparse.linalg as spla
 
 import solvers
 
@@ -20,6 +19,7 @@ from .block_substitution import forward_substitute_block
 from .cyclic_forward import BlockState
 from .jacobians import assemble
 from .progress import monitored
+from .reduced_system import solve_reduced
 from .settings import AUTO_DIRECT_MAX_SIZE
 
 
@@ -69,12 +69,7 @@ def _reduced(block, lins, outer, shapes, method, settings, options):
         _, new = forward_substitute_block(block, lins, state.unpack(np.asarray(v).ravel()), {})
         return state.pack({t: _zeros_or(new.get(t), shapes[t]) for t in block.iterates})
 
-    if method == "jfb":
-        x, report = b, solvers.SolveReport("jfb", True, 0, 0.0, [], "JFB: ż_T = b_T, no solve", exact=False)
-    else:
-        op = spla.LinearOperator((b.size, b.size), matvec=K, dtype=np.float64)
-        solve = monitored(solvers.solve_linear, settings, block, "tangent")
-        x, report = solve(method, op, b, **settings.tolerances(), **options)
+    x, report = solve_reduced(method, K, b, settings, block, "tangent", options)
     dot_T = state.unpack(x)
     interior, _ = forward_substitute_block(block, lins, dot_T, outer)
     dot = {n: _zeros_or(interior.get(n), shapes[n]) for n in block.interior}

@@ -15,11 +15,9 @@ from graphs.tape import Traced, bind
 
 from .block_pass import adjoint_block, forward_block, tangent_block
 from .containers import flatten
-from .settings import ADJOINT_METHODS, FORWARD_METHODS, Settings, check_method_choice
-from .progress import check_progress_options
+from .settings import checked_settings
 from .solution import BlockReport
 from .spectral import reduced_jacobian
-from .solve import _check_tolerances
 
 _STATE = "z"
 
@@ -56,13 +54,10 @@ def fixed_point(f, z0, *params, forward="auto", adjoint="auto", rtol=None, atol=
     >>> bool(abs(adjoint.grad(z_star)(x) - 1 / (1 + anp.sin(z) / 2)) < 1e-12)
     True
     """
-    check_method_choice(forward, FORWARD_METHODS, "forward")
-    check_method_choice(adjoint, ADJOINT_METHODS, "adjoint")
-    settings = Settings(forward, adjoint, rtol, atol, maxiter, dict(forward_options or {}),
-                        dict(adjoint_options or {}), throw, check_finite,
-                        callback=callback, progress=progress)
-    check_progress_options(callback, progress)
-    _check_tolerances(settings)  # the same GraphError as adjoint.solve, before any work
+    settings = checked_settings(forward=forward, linear=adjoint, rtol=rtol, atol=atol,
+                                maxiter=maxiter, forward_options=forward_options,
+                                linear_options=adjoint_options, throw=throw,
+                                check_finite=check_finite, callback=callback, progress=progress)
     leaves, rebuild = flatten(list(params), "fixed_point parameter")
     names = [("param", k) for k in range(len(leaves))]
     graph = ConstraintGraph()

@@ -6,6 +6,9 @@ passes) needs afterwards is here: the blocks, the linearisations and one report 
 block, with its reduced Jacobian attached for the spectral radius.
 """
 
+import numpy as np
+
+from graphs.errors import GraphError
 from graphs.structure import strongly_connected_blocks
 
 from .block_pass import forward_block
@@ -47,3 +50,21 @@ def forward_pass(graph, values, settings):
             lins[name] = linearise(graph, name, argument_values(graph, name, values), None, settings.check_finite)
         values.update((n, lins[n].value) for n in block.nodes)
     return blocks, lins, reports
+
+
+def input_values(graph, inputs):
+    """The inputs' values as float arrays (copies), or ``GraphError`` naming a missing or extra one."""
+    names = graph.inputs
+    unknown = [k for k in inputs if k not in names]
+    if unknown:
+        raise GraphError(f"{unknown[0]!r} was given a value but is not an input of the graph; inputs: {names}")
+    missing = [x for x in names if x not in inputs]
+    if missing:
+        raise GraphError(f"input {missing[0]!r} has no value; pass it in the inputs dict")
+    values = {}
+    for x in names:
+        try:
+            values[x] = np.array(inputs[x], dtype=np.float64)  # a copy: the Solution never aliases the inputs
+        except (TypeError, ValueError) as e:
+            raise GraphError(f"input {x!r} is not an array of numbers: {e}") from e
+    return values

@@ -9,21 +9,9 @@ nothing is paid, when neither is asked for.
 
 import sys
 
-from .errors import GraphError
 
 #: The plain fallback (no tqdm) prints one line every this many iterations, and the last.
 PLAIN_EVERY = 10
-
-
-def check_progress_options(callback, progress):
-    """Raise ``GraphError`` unless ``callback`` is callable or None and ``progress`` a bool."""
-    if callback is not None and not callable(callback):
-        raise GraphError(
-            f"callback must be callable as callback(block_nodes, phase, iteration, residual), "
-            f"got {callback!r}"
-        )
-    if not isinstance(progress, bool):
-        raise GraphError(f"progress must be True or False, got {progress!r}")
 
 
 def monitored(solver, settings, block, phase):

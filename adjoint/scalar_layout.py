@@ -156,7 +156,7 @@ class ScalarLayout:
         rank_in_prim = np.empty(m, dtype=np.int64)
         pbounds = _bounds(prim_key[by_prim])
         self.prim_groups, offset = [], 0
-        rows, cols, select, d_index = [], [], [], 0
+        rows, cols, select = [], [], []
         prim_group_of_step = np.empty(m, dtype=np.int64)
         for g, (s, e) in enumerate(zip(pbounds[:-1], pbounds[1:])):
             js = by_prim[s:e]

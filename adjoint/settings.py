@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from graphs.errors import GraphError
 
 FORWARD_METHODS = ("auto", "fixed_point", "anderson", "newton", "newton_krylov")
@@ -30,7 +32,6 @@ class Settings:
     throw: bool = True
     check_finite: bool = True
     sweep: str = "jacobi"
-    # issue 6: watching long solves (adjoint.progress)
     callback: object = None
     progress: bool = False
 
@@ -62,3 +63,36 @@ def method_for(choice, block, kind):
             f"{sorted(named)}; a component is solved by one method"
         )
     return named.pop() if named else choice.get(None, "auto")
+
+
+def checked_settings(graph=None, *, forward="auto", linear="auto", linear_kind="adjoint", rtol=None,
+                     atol=None, maxiter=None, forward_options=None, linear_options=None, throw=True,
+                     check_finite=True, sweep="jacobi", callback=None, progress=False):
+    """Validate every setting of a solve, before any work, and bundle them in ``Settings``.
+
+    ``linear`` is the linear method of the cyclic components (``adjoint=`` of ``solve``,
+    ``linear=`` of the tangent solves: ``linear_kind`` names it in messages). Raises
+    ``GraphError`` naming the setting at fault.
+    """
+    check_method_choice(forward, FORWARD_METHODS, "forward", graph)
+    if linear != "triangular":  # the assembled path of an acyclic solve, no per-block method
+        check_method_choice(linear, ADJOINT_METHODS, linear_kind, graph)
+    if sweep not in ("jacobi", "gauss_seidel"):
+        raise GraphError(f"unknown sweep {sweep!r}; choose 'jacobi' or 'gauss_seidel'")
+    if callback is not None and not callable(callback):
+        raise GraphError(
+            f"callback must be callable as callback(block_nodes, phase, iteration, residual), "
+            f"got {callback!r}"
+        )
+    if not isinstance(progress, bool):
+        raise GraphError(f"progress must be True or False, got {progress!r}")
+    settings = Settings(forward, linear, rtol, atol, maxiter, dict(forward_options or {}),
+                        dict(linear_options or {}), throw, check_finite, sweep, callback, progress)
+    for key, value in settings.tolerances().items():
+        if key == "maxiter":
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise GraphError(f"maxiter must be a positive integer, got {value!r}")
+        elif not (isinstance(value, (int, float, np.floating)) and not isinstance(value, bool)
+                  and np.isfinite(value) and value >= 0):
+            raise GraphError(f"{key} must be a finite number >= 0, got {value!r}")
+    return settings

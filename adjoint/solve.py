@@ -5,9 +5,8 @@ import numpy as np
 from .block_pass import adjoint_block
 from .block_substitution import accumulate
 from .errors import GraphError, NonFiniteError
-from .forward_pass import forward_pass
-from .progress import check_progress_options
-from .settings import ADJOINT_METHODS, FORWARD_METHODS, Settings, check_method_choice
+from .forward_pass import forward_pass, input_values
+from .settings import checked_settings
 from .solution import Solution
 from .triangular import triangular_multipliers
 
@@ -73,17 +72,12 @@ def solve(graph, inputs, objective=None, *, forward="auto", adjoint="auto", rtol
     True
     """
     graph.validate()
-    check_method_choice(forward, FORWARD_METHODS, "forward", graph)
-    if adjoint != "triangular":
-        check_method_choice(adjoint, ADJOINT_METHODS, "adjoint", graph)
-    if sweep not in ("jacobi", "gauss_seidel"):
-        raise GraphError(f"unknown sweep {sweep!r}; choose 'jacobi' or 'gauss_seidel'")
-    settings = Settings(forward, adjoint, rtol, atol, maxiter, dict(forward_options or {}),
-                        dict(adjoint_options or {}), throw, check_finite, sweep,
-                        callback=callback, progress=progress)
-    check_progress_options(callback, progress)
-    _check_tolerances(settings)
-    values = _input_values(graph, inputs)
+    settings = checked_settings(graph, forward=forward, linear=adjoint, rtol=rtol, atol=atol,
+                                maxiter=maxiter, forward_options=forward_options,
+                                linear_options=adjoint_options, throw=throw,
+                                check_finite=check_finite, sweep=sweep, callback=callback,
+                                progress=progress)
+    values = input_values(graph, inputs)
     blocks, lins, reports = forward_pass(graph, values, settings)
     if objective is None:
         return Solution(values, blocks=list(reports.values()))
@@ -98,32 +92,6 @@ def solve(graph, inputs, objective=None, *, forward="auto", adjoint="auto", rtol
     if check_finite:
         _check_multipliers(graph, blocks, multipliers, gradient)
     return Solution(values, multipliers, gradient, list(reports.values()), value)
-
-
-def _check_tolerances(settings):
-    for key, value in settings.tolerances().items():
-        if key == "maxiter":
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise GraphError(f"maxiter must be a positive integer, got {value!r}")
-        elif not (isinstance(value, (int, float, np.floating)) and np.isfinite(value) and value >= 0):
-            raise GraphError(f"{key} must be a finite number >= 0, got {value!r}")
-
-
-def _input_values(graph, inputs):
-    names = graph.inputs
-    unknown = [k for k in inputs if k not in names]
-    if unknown:
-        raise GraphError(f"{unknown[0]!r} was given a value but is not an input of the graph; inputs: {names}")
-    missing = [x for x in names if x not in inputs]
-    if missing:
-        raise GraphError(f"input {missing[0]!r} has no value; pass it in the inputs dict")
-    values = {}
-    for x in names:
-        try:
-            values[x] = np.array(inputs[x], dtype=np.float64)  # a copy: the Solution never aliases the inputs
-        except (TypeError, ValueError) as e:
-            raise GraphError(f"input {x!r} is not an array of numbers: {e}") from e
-    return values
 
 
 def _objective(graph, objective, values):

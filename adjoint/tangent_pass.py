@@ -10,11 +10,9 @@ import numpy as np
 
 from .block_pass import tangent_block
 from .errors import GraphError, NonFiniteError
-from .forward_pass import forward_pass
-from .progress import check_progress_options
-from .settings import ADJOINT_METHODS, FORWARD_METHODS, Settings, check_method_choice
+from .forward_pass import forward_pass, input_values
+from .settings import checked_settings
 from .solution import Solution
-from .solve import _check_tolerances, _input_values
 
 
 def solve_tangent(graph, inputs, tangents, *, forward="auto", linear="auto", rtol=None, atol=None,
@@ -57,16 +55,12 @@ def solve_tangent(graph, inputs, tangents, *, forward="auto", linear="auto", rto
     True
     """
     graph.validate()
-    check_method_choice(forward, FORWARD_METHODS, "forward", graph)
-    check_method_choice(linear, ADJOINT_METHODS, "linear", graph)
-    check_progress_options(callback, progress)
-    if sweep not in ("jacobi", "gauss_seidel"):
-        raise GraphError(f"unknown sweep {sweep!r}; choose 'jacobi' or 'gauss_seidel'")
-    settings = Settings(forward, linear, rtol, atol, maxiter, dict(forward_options or {}),
-                        dict(linear_options or {}), throw, check_finite, sweep,
-                        callback=callback, progress=progress)
-    _check_tolerances(settings)
-    values = _input_values(graph, inputs)
+    settings = checked_settings(graph, forward=forward, linear=linear, linear_kind="linear",
+                                rtol=rtol, atol=atol, maxiter=maxiter,
+                                forward_options=forward_options, linear_options=linear_options,
+                                throw=throw, check_finite=check_finite, sweep=sweep,
+                                callback=callback, progress=progress)
+    values = input_values(graph, inputs)
     seeds = input_tangents(graph, values, tangents)
     blocks, lins, reports = forward_pass(graph, values, settings)
     dot = tangent_pass(blocks, lins, seeds, settings, reports)
