@@ -50,7 +50,7 @@ class Primitive:
     def __copy__(self):
         return self
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, _memo):
         return self
 
     def vjp(self, argnum):

@@ -270,7 +270,7 @@ class Traced:
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         return _protocol.array_ufunc(ufunc, method, inputs, kwargs)
 
-    def __array_function__(self, func, types, args, kwargs):
+    def __array_function__(self, func, _types, args, kwargs):
         return _protocol.array_function(func, args, kwargs)
 
 
