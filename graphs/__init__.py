@@ -5,5 +5,4 @@ Imports numpy, scipy.sparse and networkx; never ``adjoint`` or ``solvers``.
 
 from .tape import Tape, Traced  # first: the rule tables import it back
 from .errors import AdjointError, GraphError, MissingRuleError, UnsupportedFunctionError
-from .primitive import PRIMITIVES, Primitive, defjvp, defvjp, primitive
-from .primitive import defpartial  # sparse partial rules (optional, see graphs/rules/partials.py)
+from .primitive import PRIMITIVES, Primitive, defjvp, defpartial, defvjp, primitive
