@@ -9,23 +9,23 @@ constraints form cycles or define a fixed point.
 from graphs.constraint_graph import ConstraintGraph
 from graphs.serialisation import load, save
 
-from . import plot
-from .block_pass import ConvergenceWarning
-from .checks import TaylorResult, check_grads, taylor_test
-from .coloured_jacobian import ColouredJacobian, sparse_jacobian
-from .differentiate import grad, value_and_grad
-from .errors import (
+from adjoint.diagnostics import plot
+from adjoint.graph.cyclic.block import ConvergenceWarning
+from adjoint.diagnostics.checks import TaylorResult, check_grads, taylor_test
+from adjoint.sparse_jacobians.coloured_jacobian import ColouredJacobian, sparse_jacobian
+from adjoint.tape.grad import grad, value_and_grad
+from adjoint.errors import (
     AdjointError, ConvergenceError, GradientCheckError, GraphError, MissingRuleError,
     NonFiniteError, SingularSystemError, UnsupportedFunctionError,
 )
-from .fixed_point import fixed_point
-from .hutchinson import FrobeniusEstimate, frobenius_estimate, jacobian_penalty
-from .plan import Plan, compile  # noqa: A004 - adjoint.compile, as jax.jit: a namespaced name
-from .solution import BlockReport, Solution
-from .solve import solve
-from .tangent import jacobian, jvp
-from .tangent_pass import solve_tangent
-from .tracing import trace
+from adjoint.implicit.fixed_point import fixed_point
+from adjoint.diagnostics.hutchinson import FrobeniusEstimate, frobenius_estimate, jacobian_penalty
+from adjoint.plans.plan import Plan, compile  # noqa: A004 - adjoint.compile, as jax.jit: a namespaced name
+from adjoint.graph.solution import BlockReport, Solution
+from adjoint.graph.solve import solve
+from adjoint.tape.jvp import jacobian, jvp
+from adjoint.graph.solve_tangent import solve_tangent
+from adjoint.tape.trace import trace
 
 __all__ = [
     # derivatives of numpy code

@@ -265,9 +265,9 @@ def spsolve_case(cfg, n):
 # --- cyclic: PageRank-like ---------------------------------------------------------------
 def cyclic_case(cfg, n):
     """``r = a P r + v`` with 10^6 unknowns: adjoint solve time / forward solve time."""
-    from adjoint.block_pass import adjoint_block, forward_block
-    from adjoint.settings import Settings
-    from adjoint.solution import BlockReport
+    from adjoint.graph.cyclic.block import adjoint_block, forward_block
+    from adjoint.graph.settings import Settings
+    from adjoint.graph.solution import BlockReport
     from graphs.structure import strongly_connected_blocks
 
     rng = np.random.default_rng(0)

@@ -11,7 +11,7 @@ import pytest
 
 import adjoint
 import adjoint.numpy as anp
-from adjoint.spectral import spectral_radius
+from adjoint.graph.cyclic.spectral import spectral_radius
 
 RNG = np.random.default_rng(66)
 W4 = 0.5 * RNG.normal(size=(4, 4)) / 2

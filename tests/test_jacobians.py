@@ -59,7 +59,7 @@ def test_jacobian_matches_autograd(name, mode):
     (2, 6, "forward_substitute", 2), (6, 2, "back_substitute", 2), (4, 4, "forward_substitute", 4),
 ])
 def test_jacobian_chooses_the_mode_with_fewer_passes(monkeypatch, n_in, n_out, expected, passes):
-    import adjoint.tangent as tangent
+    import adjoint.tape.jvp as tangent
 
     used = []
     for name in ("forward_substitute", "back_substitute"):
@@ -134,7 +134,7 @@ def test_sparse_jacobian_matches_autograd_with_few_colours(name):
 
 @pytest.mark.parametrize("name", SPARSE)
 def test_sparse_jacobian_does_one_tangent_pass_per_colour(monkeypatch, name):
-    import adjoint.coloured_jacobian as module
+    import adjoint.sparse_jacobians.coloured_jacobian as module
 
     fun, n, _ = SPARSE[name]
     graph, inputs, output, _ = traced(fun, n)

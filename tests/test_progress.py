@@ -102,7 +102,7 @@ def test_progress_without_tqdm_prints_plain_lines(capsys, monkeypatch):
 def test_without_callback_or_progress_the_solver_is_called_as_is():
     from types import SimpleNamespace
 
-    from adjoint.progress import monitored
+    from adjoint.diagnostics.progress import monitored
 
     def solver():
         return None

@@ -1,0 +1,149 @@
+"""The forward pass of a cyclic block: a nonlinear solve on its iterates.
+
+Given the iterates ``T``, the rest of the block is evaluated by substitution in the block's
+order, which gives the map ``T ↦ F(T)`` the fixed-point solvers iterate (Jacobi: every node
+reads the previous iterate; Gauss–Seidel: an iterate's new value is used as soon as it is
+computed). Newton and Newton–Krylov solve ``T = F(T)`` for the Jacobi map, Newton with
+``∂F/∂T`` assembled from sparse partials composed through the block, Newton–Krylov with
+JVPs through the block: the equations are those of the iterates alone, so no interior node's
+residual, on another scale, can stall the line search.
+"""
+
+import numpy as np
+
+import solvers
+
+from adjoint.graph.cyclic.substitution import forward_substitute_block
+from adjoint.errors import GraphError, NonFiniteError
+from adjoint.graph.local_partials import reduced_jacobian_matrix
+from adjoint.graph.linearisation import argument_values, evaluate, linearise
+from adjoint.diagnostics.progress import monitored
+from adjoint.graph.settings import AUTO_NEWTON_MAX_SIZE
+
+
+class BlockState:
+    """Values of some nodes (a block's iterates, or all its nodes) as one flat vector."""
+
+    def __init__(self, names, shapes):
+        self.names = tuple(names)
+        self.shapes = [tuple(shapes[t]) for t in self.names]
+        self.sizes = [int(np.prod(s)) for s in self.shapes]
+        self.offsets = np.concatenate([[0], np.cumsum(self.sizes)]).astype(int)
+
+    def pack(self, parts):
+        return np.concatenate([np.ravel(parts[t]) for t in self.names]) if self.names else np.zeros(0)
+
+    def unpack(self, vec):
+        return {t: vec[a:b].reshape(s) for t, a, b, s in zip(self.names, self.offsets, self.offsets[1:], self.shapes)}
+
+
+def initial_iterates(graph, block, values, check_finite):
+    """Initial values of the iterates: ``init``, or one evaluation where arguments allow it."""
+    local = {}
+    for t in block.iterates:
+        init = graph.nodes[t].get("init")
+        if init is not None:
+            local[t] = np.array(init, dtype=np.float64)  # a copy: the user's init stays intact
+    missing = [t for t in block.iterates if t not in local]
+    progress = True
+    while missing and progress:
+        progress = False
+        for name in block.nodes:
+            if name in local or not all(a in local or a in values for a in graph.nodes[name]["args"]):
+                continue
+            local[name] = evaluate(graph, name, argument_values(graph, name, local, values), None, check_finite)
+            progress = True
+        missing = [t for t in block.iterates if t not in local]
+    if missing:
+        raise GraphError(
+            f"node '{missing[0]}' lies on a cycle through [{', '.join(sorted(map(repr, block.nodes)))}] and "
+            f"has no init, and its shape cannot be inferred; give it an initial value with "
+            f"add_constraint(..., init=...)"
+        )
+    return {t: local[t] for t in block.iterates}
+
+
+def sweep(graph, block, values, iterates, check_finite, gauss_seidel=False, trace=False):
+    """One pass through the block from the iterates: ``(F(T), node values, linearisations)``."""
+    local = dict(iterates)
+    new, lins = {}, {}
+    is_iterate = set(block.iterates)
+    for name in block.nodes:
+        args = argument_values(graph, name, local, values)
+        shape = np.shape(iterates[name]) if name in is_iterate else None
+        if trace:
+            lin = linearise(graph, name, args, shape, check_finite)
+            lins[name], value = lin, lin.value
+        else:
+            value = evaluate(graph, name, args, shape, check_finite)
+        if name in is_iterate:
+            new[name] = value
+            if gauss_seidel:
+                local[name] = value
+        else:
+            local[name] = value
+    return new, local, lins
+
+
+def solve_forward(graph, block, values, method, settings):
+    """Solve the block's constraints; returns ``(linearisations at the solution, report)``."""
+    iterates = initial_iterates(graph, block, values, settings.check_finite)
+    state = BlockState(block.iterates, {t: np.shape(v) for t, v in iterates.items()})
+    # Non-finite values inside an iteration end that solve (the solver reports "diverged"),
+    # rather than raising from deep inside it.
+    def F(vec):
+        try:
+            new, _, _ = sweep(graph, block, values, state.unpack(vec), True, gauss_seidel)
+        except NonFiniteError:
+            return np.full_like(vec, np.nan)
+        return state.pack(new)
+
+    if method == "auto":
+        _, local, _ = sweep(graph, block, values, iterates, settings.check_finite)
+        total = sum(np.size(v) for v in local.values())
+        method = "newton" if total <= AUTO_NEWTON_MAX_SIZE else "anderson"
+    # A Gauss–Seidel map has other derivatives than the Jacobi map the Newton methods linearise.
+    gauss_seidel = settings.sweep == "gauss_seidel" and method not in ("newton", "newton_krylov")
+    options = dict(settings.forward_options)
+    if method == "newton":
+        z, report = _newton_on_iterates(F, graph, block, values, state, iterates, settings, options)
+    else:
+        if method == "newton_krylov":
+            options["jvp"] = _reduced_jvp(graph, block, values, state, settings.check_finite)
+        solve = monitored(solvers.solve_fixed_point, settings, block, "forward")
+        z, report = solve(method, F, state.pack(iterates), **settings.tolerances(), **options)
+        z = state.unpack(z)
+    if not np.all(np.isfinite(np.concatenate([np.ravel(v) for v in z.values()]))):
+        z = iterates  # the report says why; values stay finite for the error message
+    _, _, lins = sweep(graph, block, values, z, settings.check_finite and report.converged, gauss_seidel, trace=True)
+    for t in block.iterates:  # the iterates hold the solution itself, not one more sweep of it
+        lins[t].value = np.asarray(z[t], dtype=np.float64).reshape(np.shape(lins[t].value))
+    return lins, report
+
+
+def _reduced_jvp(graph, block, values, state, check_finite):
+    """``(z, v) -> (∂F/∂T)(z) v`` by forward substitution through the block, cached per z."""
+    cache = {}
+
+    def jvp(vec, v):
+        key = vec.tobytes()
+        if key not in cache:
+            cache.clear()
+            cache[key] = sweep(graph, block, values, state.unpack(vec), check_finite, trace=True)[2]
+        _, new = forward_substitute_block(block, cache[key], state.unpack(v), {})
+        return state.pack({t: new[t] if t in new else np.zeros(s) for t, s in zip(state.names, state.shapes)})
+
+    return jvp
+
+
+def _newton_on_iterates(F, graph, block, values, state, iterates, settings, options):
+    """Newton on ``T = F(T)`` with ``∂F/∂T`` assembled from sparse partials through the block."""
+
+    def jacobian(vec):
+        lins = sweep(graph, block, values, state.unpack(vec), False, trace=True)[2]
+        return reduced_jacobian_matrix(block, lins, state.offsets)
+
+    z, report = monitored(solvers.solve_fixed_point, settings, block, "forward")(
+        "newton", F, state.pack(iterates), jacobian=jacobian, **settings.tolerances(), **options
+    )
+    return state.unpack(z), report

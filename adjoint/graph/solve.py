@@ -1,0 +1,162 @@
+"""``adjoint.solve``: the forward pass and the block back-substitution over a graph."""
+
+import numpy as np
+
+from adjoint.graph.cyclic.block import adjoint_block
+from adjoint.graph.cyclic.substitution import accumulate
+from adjoint.errors import GraphError, NonFiniteError
+from adjoint.graph.passes import forward_pass, input_values
+from adjoint.graph.settings import checked_settings
+from adjoint.graph.solution import Solution
+from adjoint.graph.triangular import triangular_multipliers
+
+
+def solve(graph, inputs, objective=None, *, forward="auto", adjoint="auto", rtol=None, atol=None,
+          maxiter=None, forward_options=None, adjoint_options=None, throw=True, check_finite=True,
+          sweep="jacobi", callback=None, progress=False):
+    """Solve the constraints of ``graph`` and the adjoint system of ``objective``.
+
+    Parameters
+    ----------
+    graph : ConstraintGraph
+    inputs : dict
+        Input name -> value. Not modified.
+    objective : node name, or (node name, cotangent), optional
+        A node holding a scalar, or a node and a cotangent of its shape (a vector–Jacobian
+        product). ``None`` solves the constraints only.
+    forward : str or dict
+        The nonlinear solver of each cyclic component: ``"auto"``, ``"fixed_point"``,
+        ``"anderson"``, ``"newton"``, ``"newton_krylov"``; or a dict from node name to method
+        (a component takes the method of its named nodes; key ``None`` sets the default).
+        ``"auto"`` is Newton on the assembled Jacobian for components of at most
+        ``AUTO_NEWTON_MAX_SIZE`` scalars, else Anderson.
+    adjoint : str or dict
+        The linear solver of each cyclic component: ``"auto"``, ``"direct"``, ``"gmres"``,
+        ``"bicgstab"``, ``"lgmres"``, ``"fixed_point"``, ``"neumann"``, ``"jfb"``, or a dict as
+        for ``forward``. ``"auto"`` is sparse direct up to ``AUTO_DIRECT_MAX_SIZE`` scalars,
+        else GMRES. For an acyclic graph, ``"triangular"`` assembles ``I - J_zz`` and solves
+        it with ``scipy.sparse.linalg.spsolve_triangular``.
+    rtol, atol, maxiter :
+        Tolerances of every solve, by the rule of ``solvers.tolerance``: converged when
+        ``‖r‖ <= max(rtol ‖b‖, atol)``. Defaults are tight (rtol 1e-10).
+    forward_options, adjoint_options : dict
+        Method options passed to the solvers (``damping``, ``memory``, ``k``, ``restart``, ...).
+    throw : bool
+        Raise ``ConvergenceError`` when a solve does not converge (default); if false, warn and
+        go on with the best iterate, the report saying ``converged=False``.
+    check_finite : bool
+        Raise ``NonFiniteError`` naming the first node whose value or multiplier is NaN/Inf.
+    sweep : {"jacobi", "gauss_seidel"}
+        How the fixed-point map of a component is evaluated.
+
+    callback : callable, optional
+        ``callback(block_nodes, phase, iteration, residual)`` after every iteration of a cyclic
+        component's solve; ``phase`` is ``"forward"`` or ``"adjoint"``, ``residual`` relative.
+    progress : bool
+        Show a progress bar per cyclic solve (tqdm if installed, else plain lines on stderr).
+
+    Returns
+    -------
+    Solution
+
+    Examples
+    --------
+    >>> import adjoint
+    >>> import adjoint.numpy as anp
+    >>> g = adjoint.ConstraintGraph()
+    >>> g.add_input("x")
+    >>> g.add_constraint("z", lambda z, x: anp.cos(z) / 2 + x, ["z", "x"], init=0.0)
+    >>> sol = adjoint.solve(g, {"x": 1.0}, "z")
+    >>> z = sol.values["z"]
+    >>> bool(abs(sol.gradient["x"] - 1 / (1 + anp.sin(z) / 2)) < 1e-12)
+    True
+    """
+    graph.validate()
+    settings = checked_settings(graph, forward=forward, linear=adjoint, rtol=rtol, atol=atol,
+                                maxiter=maxiter, forward_options=forward_options,
+                                linear_options=adjoint_options, throw=throw,
+                                check_finite=check_finite, sweep=sweep, callback=callback,
+                                progress=progress)
+    values = input_values(graph, inputs)
+    blocks, lins, reports = forward_pass(graph, values, settings)
+    if objective is None:
+        return Solution(values, blocks=list(reports.values()))
+
+    name, seed, value = _objective(graph, objective, values)
+    if adjoint == "triangular":
+        lam = triangular_multipliers(graph, blocks, lins, values, {name: seed})
+    else:
+        lam = adjoint_pass(blocks, lins, {name: seed}, settings, reports)
+    multipliers = {n: _shaped(lam.get(n), values[n]) for n in graph.constraints}
+    gradient = {x: _shaped(lam.get(x), values[x]) for x in graph.inputs}
+    if check_finite:
+        _check_multipliers(graph, blocks, multipliers, gradient)
+    return Solution(values, multipliers, gradient, list(reports.values()), value)
+
+
+def _objective(graph, objective, values):
+    if isinstance(objective, tuple) and len(objective) == 2 and objective[0] in graph:
+        name, cotangent = objective
+        seed = np.asarray(cotangent, dtype=np.float64)
+        if seed.shape != values[name].shape:
+            raise GraphError(
+                f"the cotangent for objective {name!r} has shape {seed.shape}, but the node has "
+                f"shape {values[name].shape}"
+            )
+        return name, seed, None
+    if objective not in graph:
+        raise GraphError(f"objective {objective!r} is not a node of the graph")
+    value = values[objective]
+    if value.size != 1 or value.ndim != 0:
+        raise GraphError(
+            f"objective {objective!r} has shape {value.shape}, not a scalar; pass "
+            f"({objective!r}, cotangent) with a cotangent of that shape for a vector–Jacobian product"
+        )
+    return objective, np.ones(()), float(value)
+
+
+def _shaped(lam, value):
+    if lam is None:
+        return np.zeros_like(value)
+    return np.array(np.broadcast_to(lam, value.shape), dtype=np.float64)
+
+
+def _check_multipliers(graph, blocks, multipliers, gradient):
+    """Raise ``NonFiniteError`` at the first non-finite multiplier in back-substitution order.
+
+    That node's users with finite multipliers are where it came from: one of their local
+    derivatives with respect to it is infinite or NaN.
+    """
+    lam = {**multipliers, **gradient}
+    order = [n for block in reversed(blocks) for n in reversed(block.nodes)] + list(graph.inputs)
+    for name in order:
+        if np.all(np.isfinite(lam[name])):
+            continue
+        users = [u for u in graph.successors(name) if u != name and np.all(np.isfinite(lam[u]))]
+        what = f"the gradient of input {name!r}" if name in gradient else f"the multiplier of node {name!r}"
+        via = (
+            f"the derivative of {', '.join(map(repr, users))} with respect to {name!r} is infinite "
+            f"or NaN (e.g. sqrt or log at 0)" if users else
+            "a local derivative there is infinite or NaN (e.g. sqrt or log at 0), or a cyclic solve diverged"
+        )
+        raise NonFiniteError(f"{what} is not finite: {via}; move the point, or pass check_finite=False")
+
+
+def adjoint_pass(blocks, lins, seeds, settings, reports):
+    """Multipliers of every node from seeds ``{node: ∇_z J}``, by block back-substitution.
+
+    Blocks in reverse topological order: an acyclic node passes ``(∂f_i/∂z_j)ᵀ λ_i`` to each
+    argument (one VJP); a cyclic block solves ``(I - J_BB)ᵀ λ_B = rhs_B`` (``adjoint_block``),
+    its ``BlockReport`` in ``reports`` recording how. Returns node name -> λ, no entry for 0.
+    """
+    lam = dict(seeds)
+    for block in reversed(blocks):
+        if block.cyclic:
+            adjoint_block(block, lins, lam, settings, reports[block.nodes])
+            continue
+        (node,) = block.nodes
+        if lam.get(node) is not None:
+            for a, c in zip(lins[node].args, lins[node].vjp(lam[node])):
+                if c is not None:
+                    accumulate(lam, a, c)
+    return lam

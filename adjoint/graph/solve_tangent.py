@@ -1,0 +1,116 @@
+"""Tangents of a constraint graph: ``(I - J_zz) ż = J_zx ẋ`` by block forward substitution.
+
+The transposed story of ``adjoint.solve``. In a topological order of the strongly connected
+components ``I - J_zz`` is block lower triangular, so tangents flow forward: an acyclic node
+takes ``ż_i = Σ_j (∂f_i/∂z_j) ż_j`` (one JVP), a cyclic component solves
+``(I - J_BB) ż_B = rhs_B`` with the linear solvers of the adjoint, non-transposed.
+"""
+
+import numpy as np
+
+from adjoint.graph.cyclic.block import tangent_block
+from adjoint.errors import GraphError, NonFiniteError
+from adjoint.graph.passes import forward_pass, input_values
+from adjoint.graph.settings import checked_settings
+from adjoint.graph.solution import Solution
+
+
+def solve_tangent(graph, inputs, tangents, *, forward="auto", linear="auto", rtol=None, atol=None,
+                  maxiter=None, forward_options=None, linear_options=None, throw=True,
+                  check_finite=True, sweep="jacobi", callback=None, progress=False):
+    """Solve the constraints of ``graph`` and the tangent system for input tangents ``tangents``.
+
+    Parameters
+    ----------
+    graph : ConstraintGraph
+    inputs : dict
+        Input name -> value.
+    tangents : dict
+        Input name -> tangent ``ẋ`` of the input's shape; inputs left out have zero tangent.
+    forward, rtol, atol, maxiter, forward_options, throw, check_finite, sweep, callback, progress :
+        As for ``adjoint.solve`` (the callback's phase is ``"forward"`` or ``"tangent"``).
+    linear : str or dict
+        The linear solver of each cyclic component's tangent system
+        ``(I - J_BB) ż_B = rhs_B``: the names of ``adjoint=`` in ``adjoint.solve``
+        (``"direct"``, ``"gmres"``, ``"neumann"``, ``"jfb"``, …), non-transposed.
+    linear_options : dict
+        Options of that solver (``k``, ``restart``, …).
+
+    Returns
+    -------
+    Solution
+        ``values``, ``tangents`` (node name -> ``ż``, inputs included) and ``blocks`` (each
+        cyclic block's report, the tangent solve's in ``report.tangent``).
+
+    Examples
+    --------
+    >>> import adjoint
+    >>> import adjoint.numpy as anp
+    >>> g = adjoint.ConstraintGraph()
+    >>> g.add_input("x")
+    >>> g.add_constraint("z", lambda z, x: anp.cos(z) / 2 + x, ["z", "x"], init=0.0)
+    >>> sol = adjoint.solve_tangent(g, {"x": 1.0}, {"x": 1.0})
+    >>> z = sol.values["z"]
+    >>> bool(abs(sol.tangents["z"] - 1 / (1 + anp.sin(z) / 2)) < 1e-12)
+    True
+    """
+    graph.validate()
+    settings = checked_settings(graph, forward=forward, linear=linear, linear_kind="linear",
+                                rtol=rtol, atol=atol, maxiter=maxiter,
+                                forward_options=forward_options, linear_options=linear_options,
+                                throw=throw, check_finite=check_finite, sweep=sweep,
+                                callback=callback, progress=progress)
+    values = input_values(graph, inputs)
+    seeds = input_tangents(graph, values, tangents)
+    blocks, lins, reports = forward_pass(graph, values, settings)
+    dot = tangent_pass(blocks, lins, seeds, settings, reports)
+    shaped = {n: np.array(np.broadcast_to(0.0 if dot.get(n) is None else dot[n], np.shape(values[n])))
+              for n in values}
+    if check_finite:
+        bad = [n for n, t in shaped.items() if not np.all(np.isfinite(t))]
+        if bad:
+            raise NonFiniteError(
+                f"the tangent of node {bad[0]!r} is not finite: a local derivative on the way is "
+                f"infinite or NaN, or a cyclic tangent solve diverged; pass check_finite=False to see it"
+            )
+    return Solution(values, blocks=list(reports.values()), tangents=shaped)
+
+
+def input_tangents(graph, values, tangents):
+    """The given input tangents as float arrays of the inputs' shapes; ``GraphError`` otherwise."""
+    seeds = {}
+    for name, t in tangents.items():
+        if name not in values or graph.nodes[name].get("kind") != "input":
+            raise GraphError(f"a tangent was given for {name!r}, which is not an input; inputs: {graph.inputs}")
+        try:
+            t = np.asarray(t, dtype=np.float64)
+        except (TypeError, ValueError) as e:
+            raise GraphError(f"the tangent of input {name!r} is not an array of numbers: {e}") from e
+        if t.shape != np.shape(values[name]):
+            raise GraphError(
+                f"the tangent of input {name!r} has shape {t.shape}, the input {np.shape(values[name])}"
+            )
+        seeds[name] = t
+    return seeds
+
+
+def tangent_pass(blocks, lins, seeds, settings, reports):
+    """Tangents of every node from input tangents ``seeds``, by block forward substitution.
+
+    Returns node name -> tangent, or no entry where the tangent is zero. ``reports`` maps a
+    cyclic block's nodes to its ``BlockReport``, whose ``tangent`` is set.
+    """
+    dot = dict(seeds)
+    for block in blocks:
+        if block.cyclic:
+            members = set(block.nodes)
+            outer = {a: dot[a] for n in block.nodes for a in lins[n].args
+                     if a not in members and dot.get(a) is not None}
+            if outer:  # else every tangent in the block is zero: no solve
+                dot.update(tangent_block(block, lins, outer, settings, reports[block.nodes]))
+            continue
+        (node,) = block.nodes
+        ts = [dot.get(a) for a in lins[node].args]
+        if any(t is not None for t in ts):
+            dot[node] = lins[node].jvp(ts)
+    return dot

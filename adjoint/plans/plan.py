@@ -1,0 +1,327 @@
+"""``adjoint.compile``: trace and analyse once, evaluate value and gradient many times.
+
+An optimisation loop calls the gradient of one function at new points thousands of times;
+tracing it anew each time repeats work whose result does not change. A ``Plan`` traces once
+per *key* (the structure and shapes of the arguments and the values of the static ones, see
+``adjoint.plan_arguments``), keeps the program the objective needs, and replays it: the
+recorded primitives on the new values, then back-substitution of the multipliers. Graphs of
+scalar nodes go to a vectorised engine (``adjoint.scalar_engine``) when the cost model says
+it is faster.
+"""
+
+import numpy as np
+
+from graphs.errors import GraphError
+from graphs.guards import replayable_guards
+from graphs.primitive import PRIMITIVES
+from graphs.tape import Tape, Traced
+
+from adjoint.tape.gc_pause import paused_gc
+from adjoint.plans.backend import as_backend_float, resolve_backend
+from adjoint.plans.arguments import CallArguments
+from adjoint.plans.replay import GuardFailed, TapeProgram
+from adjoint.plans.scalar_engine import FORWARD_MODES, ScalarEngine
+from adjoint.plans.scalar_layout import ScalarLayout, scalar_graph_reason
+from solvers.triangular import TriangularPattern
+
+ENGINES = ("auto", "tape", "scalar")
+
+# Cost model of one forward + backward evaluation (seconds), measured on the benchmark
+# machine: replaying a record costs about a microsecond forward and one per VJP; a level
+# group costs a handful of numpy calls plus a few nanoseconds per node and edge.
+TAPE_STEP_COST, TAPE_EDGE_COST = 1.0e-6, 1.0e-6
+GROUP_COST, NODE_COST = 15e-6, 60e-9
+
+#: How many traces (guard outcomes) are kept per key before the oldest is dropped.
+MAX_VARIANTS = 8
+
+
+def compile(fun, *example_args, argnum=0, engine="auto", forward="auto", backward="auto",  # noqa: A001
+            backend=None, **example_kwargs):
+    """A reusable plan for the value and gradient of scalar-valued ``fun``.
+
+    ``fun`` is traced at ``example_args`` once; ``plan(*args)`` then gives
+    ``adjoint.grad(fun, argnum)(*args)`` and ``plan.value_and_grad(*args)`` gives
+    ``adjoint.value_and_grad(fun, argnum)(*args)`` by replaying the recorded primitives on the
+    new values and back-substituting, with no Python-level tracing.
+
+    Parameters
+    ----------
+    fun : callable
+        Written with ``adjoint.numpy`` (or numpy functions that dispatch), returning a scalar.
+    *example_args, **example_kwargs :
+        Arguments to trace at. They fix the first key; other keys compile when met.
+        Keyword arguments are static (part of the key).
+    argnum : int or tuple of int
+        The differentiated arguments, as for ``adjoint.grad``.
+    engine : {"auto", "tape", "scalar"}
+        ``"tape"`` replays record by record and back-substitutes VJP by VJP. ``"scalar"``
+        (graphs of scalar nodes only, else an error) computes values one numpy call per
+        level and primitive (or record by record on narrow graphs such as chains), local
+        partials one numpy call per group, and solves the assembled triangular adjoint
+        system. ``"auto"`` picks by a cost model; ``plan.reason`` gives its estimates.
+    forward : {"auto", "levels", "sequential"}
+        The forward pass of the ``"scalar"`` engine: one numpy call per level and primitive,
+        or record by record (narrow graphs); ``"auto"`` picks by the cost model.
+    backward : {"auto", "levels", "spsolve"}
+        The triangular solve of the ``"scalar"`` engine: level by level with scatter-adds,
+        or ``scipy.sparse.linalg.spsolve_triangular``; ``"auto"`` times both on the first
+        call unless the cost model rules one out.
+    backend : {None, "numpy", "cupy"}
+        The array library: ``None`` follows the arguments (cupy arrays select cupy).
+        With ``"cupy"`` the scalar engine keeps its values, partials and triangular solve
+        (``cupyx.scipy.sparse.linalg.spsolve_triangular`` or level sweeps) on the GPU; the
+        tape engine replays the primitives on cupy arrays through NumPy's dispatch
+        protocols. See the README's "GPU" note for what has been run where.
+
+    Returns
+    -------
+    Plan
+
+    Notes
+    -----
+    *What is replayed, what is retraced.* The differentiated arguments and every float64
+    leaf (Python float, float64 scalar or array) of the other arguments are new values at
+    each call. The structure of the arguments, the shapes of those leaves and the other
+    leaves (ints, strings, integer arrays, objects) form the plan's key: a call with another
+    key is traced and compiled again (``plan.compiles`` counts them). Values the function
+    captures from its enclosing scope are constants frozen at tracing time, as in any trace.
+
+    *Value-dependent control flow.* A comparison of traced values (``x > 0``, ``x == y``), a
+    truth test (``if x:``), a piecewise-constant numpy function of them (``np.sign``,
+    ``np.argmax``, ``np.isfinite``, ...) and a traced ``where`` condition are recorded as
+    *guards*: the outcome the trace saw. On replay each guard is re-evaluated where it was
+    met; if an outcome differs, the replay stops and the function is traced again at the new
+    arguments (``plan.retraces`` counts it), so the gradient is always that of the branch
+    the arguments take. Up to ``MAX_VARIANTS`` traces are kept per key and tried in turn,
+    so alternating branches do not retrace every time. Masks that change at every call are
+    cheaper as primitives that are replayed, not guarded: ``anp.maximum(x, 0)``,
+    ``anp.abs``, ``anp.clip``.
+
+    *Buffers.* A plan keeps its intermediate arrays from call to call (fresh multi-MB
+    arrays cost page faults each time), so one plan must not be called from two threads at
+    once, nor from inside its own function. Values and gradients it returns are never
+    overwritten.
+
+    *Not replayable.* A function containing ``adjoint.fixed_point`` (its solve is a one-off
+    primitive of its trace), or a guard on traced values inside a container, is traced at
+    every call; ``plan.engine`` is then ``"retrace"`` and ``plan.reason`` says why.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import adjoint
+    >>> import adjoint.numpy as anp
+    >>> def f(x):
+    ...     for _ in range(3):
+    ...         x = anp.sin(x) * 1.5 + 0.1
+    ...     return x
+    >>> plan = adjoint.compile(f, 0.3)
+    >>> bool(abs(plan(0.7) - adjoint.grad(f)(0.7)) < 1e-12)
+    True
+    >>> def relu_sum(x):
+    ...     return anp.sum(x * x) if anp.sum(x) > 0 else -anp.sum(x)
+    >>> plan = adjoint.compile(relu_sum, np.array([1.0, 2.0]))
+    >>> plan(np.array([1.0, 2.0])), plan(np.array([-1.0, -2.0])), plan.retraces
+    (array([2., 4.]), array([-1., -1.]), 1)
+    """
+    plan = Plan(fun, argnum, engine=engine, forward=forward, backward=backward, backend=backend)
+    plan.value_and_grad(*example_args, **example_kwargs)
+    return plan
+
+
+class Plan:
+    """A compiled value-and-gradient of one function; see ``adjoint.compile``.
+
+    Attributes
+    ----------
+    compiles : int
+        Traces made for new keys (shapes, structure or static arguments).
+    retraces : int
+        Traces made because a guard's outcome changed.
+    engine : str
+        Engine of the last evaluation: ``"tape"``, ``"scalar"`` or ``"retrace"``.
+    reason : str
+        Why that engine (the cost model's estimates, or what prevents replaying).
+    """
+
+    def __init__(self, fun, argnum=0, engine="auto", forward="auto", backward="auto", backend=None):
+        if engine not in ENGINES:
+            raise GraphError(f"unknown engine {engine!r}; choose one of {ENGINES}")
+        if forward not in ("auto",) + FORWARD_MODES:
+            raise GraphError(f"unknown forward {forward!r}; choose 'auto', 'levels' or 'sequential'")
+        if backward not in ("auto", "levels", "spsolve"):
+            raise GraphError(f"unknown backward {backward!r}; choose 'auto', 'levels' or 'spsolve'")
+        self.fun, self.argnum = fun, argnum
+        self.engine_option, self.forward_option, self.backward_option = engine, forward, backward
+        resolve_backend(backend, [])  # validates the name (and that cupy imports, if asked for)
+        self.backend = backend
+        self.compiles = self.retraces = 0
+        self.engine = self.reason = None
+        self._dynamic_others = True
+        self._variants = {}  # key -> list of _Variant, most recently used first
+
+    def __call__(self, *args, **kwargs):
+        """The gradient of ``fun`` with respect to ``args[argnum]`` (as ``adjoint.grad``)."""
+        return self.value_and_grad(*args, **kwargs)[1]
+
+    def value_and_grad(self, *args, **kwargs):
+        """``(fun(*args, **kwargs), gradient)``, as ``adjoint.value_and_grad(fun, argnum)``.
+
+        Keyword arguments are static: part of the key, like ints and strings."""
+        argnums = _argnums(self.argnum, len(args))
+        call = CallArguments(args, argnums, self._dynamic_others, kwargs)
+        xp = resolve_backend(self.backend, call.dynamic)
+        call.key = (xp.__name__, call.key)
+        with paused_gc():
+            variants = self._variants.get(call.key, [])
+            for k, variant in enumerate(variants):
+                try:
+                    value, grads = variant.run(call)
+                except GuardFailed:
+                    continue
+                variants.insert(0, variants.pop(k))
+                return self._result(variant, value, grads, call)
+            if variants:
+                self.retraces += 1
+            else:
+                self.compiles += 1
+            variant, call = self._compile(args, argnums, call, xp, kwargs)
+            value, grads = variant.run(call)
+            variants = self._variants.setdefault(call.key, [])
+            variants.insert(0, variant)
+            del variants[MAX_VARIANTS:]
+            return self._result(variant, value, grads, call)
+
+    def _result(self, variant, value, grads, call):
+        self.engine, self.reason = variant.engine, variant.reason
+        per_arg = call.gradients(grads)
+        return value, (per_arg[0] if isinstance(self.argnum, int) else tuple(per_arg))
+
+    # --- compiling ---------------------------------------------------------------------
+    def _compile(self, args, argnums, call, xp, kwargs):
+        try:
+            tape, out, inputs = self._trace(call, xp)
+        except Exception:
+            if not self._dynamic_others or not any(kd == "d" for _, _, kinds, _ in call.others for kd in kinds):
+                raise
+            # The function does something with a non-differentiated float argument that a
+            # traced value cannot do (scipy, float(), a shape): treat those as static.
+            self._dynamic_others = False
+            call = CallArguments(args, argnums, False, kwargs)
+            call.key = (xp.__name__, call.key)
+            tape, out, inputs = self._trace(call, xp)
+        n_diff = sum(call.n_differentiated)
+        return self._variant(tape, out, inputs, inputs[:n_diff], xp), call
+
+    def _trace(self, call, xp=np):
+        tape = Tape()
+        traced = [tape.input(as_backend_float(xp, v)) for v in call.dynamic]
+        n_diff = sum(call.n_differentiated)
+        out = self.fun(*call.rebuild(traced[:n_diff], traced[n_diff:]), **call.kwargs)
+        value = out.value if isinstance(out, Traced) else out
+        if np.ndim(value) != 0:
+            raise GraphError(
+                f"compile needs a scalar-valued function, but it returned shape {np.shape(value)}; "
+                f"reduce it to a scalar"
+            )
+        return tape, out, [t.index for t in traced]
+
+    def _variant(self, tape, out, inputs, differentiated, xp):
+        why_not = _not_replayable(tape, out)
+        if why_not:
+            return _Retrace(self, why_not, xp)
+        program = TapeProgram(tape, inputs, differentiated, out.index)
+        choice, reason = "tape", ""
+        if self.engine_option != "tape":
+            not_scalar = scalar_graph_reason(program)
+            if not_scalar is not None:
+                if self.engine_option == "scalar":
+                    raise GraphError(f"engine='scalar' needs a graph of scalar nodes, but {not_scalar}")
+                reason = f"tape: not a graph of scalar nodes ({not_scalar})"
+            else:
+                layout = ScalarLayout(program)
+                tape_cost = TAPE_STEP_COST * len(program.steps) + TAPE_EDGE_COST * layout.rows.size
+                costs = _scalar_costs(layout, program)
+                if xp is not np:  # record by record is host Python: on a GPU, levels only
+                    costs.pop("sequential")
+                forward = min(costs, key=costs.get) if self.forward_option == "auto" else self.forward_option
+                scalar_cost = costs[forward]
+                reason = (f"estimated {tape_cost * 1e3:.3g} ms by tape, {scalar_cost * 1e3:.3g} ms by "
+                          f"the scalar engine with a {forward} forward pass ({layout.n_groups} groups, "
+                          f"{layout.n_levels} levels, {layout.n_nodes} scalar nodes)")
+                if self.engine_option == "scalar" or scalar_cost < tape_cost:
+                    choice = "scalar"
+        if choice == "scalar":
+            engine = ScalarEngine(layout, program, backward=self.backward_option, forward=forward, xp=xp)
+            program.records = None  # the layout holds what it needs; free the tape
+            return _Variant("scalar", reason, engine, xp)
+        program.records = None
+        return _Variant("tape", reason or "engine='tape' was asked for", program, xp)
+
+
+def _scalar_costs(layout, program):
+    """Estimated seconds of the scalar engine by forward mode, backward included."""
+    entries = NODE_COST * (layout.n_nodes + layout.rows.size)
+    backward = min(TriangularPattern.estimate(layout.n_nodes, layout.rows.size, layout.n_levels).values())
+    return {
+        "levels": GROUP_COST * layout.n_groups + entries + backward,
+        "sequential": TAPE_STEP_COST * len(program.steps) + GROUP_COST * len(layout.prim_groups)
+        + entries + backward,
+    }
+
+
+class _Variant:
+    """One trace of the function, replayable by one engine."""
+
+    def __init__(self, engine, reason, runner, xp):
+        self.engine, self.reason, self.runner, self.xp = engine, reason, runner, xp
+
+    def run(self, call):
+        if self.engine == "scalar":  # it converts the whole vector of inputs at once
+            return self.runner.value_and_grad(call.dynamic)
+        xp = self.xp
+        return self.runner.value_and_grad([as_backend_float(xp, v) for v in call.dynamic])
+
+
+class _Retrace:
+    """A trace that cannot be replayed: every call traces and back-substitutes again."""
+
+    engine = "retrace"
+
+    def __init__(self, plan, reason, xp):
+        self.plan, self.reason, self.xp = plan, reason, xp
+
+    def run(self, call):
+        tape, out, indices = self.plan._trace(call, self.xp)
+        n_diff = sum(call.n_differentiated)
+        if not (isinstance(out, Traced) and out.tape is tape):
+            return out, [None] * n_diff
+        value = out.value
+        program = TapeProgram(tape, indices, indices[:n_diff], out.index)
+        lam = program.multipliers([r[4] for r in tape.records] + program.template[program.n:],
+                                  np.ones_like(value, dtype=float))
+        return value, [lam[i] for i in indices[:n_diff]]
+
+
+def _not_replayable(tape, out):
+    """Why ``tape`` cannot be replayed on new values, or ``""``."""
+    if not (isinstance(out, Traced) and out.tape is tape):
+        return "the result does not depend on the traced arguments"
+    if tape.reports:
+        return "it contains a fixed_point, whose solve is specific to each trace"
+    for rec in tape.records:
+        prim = rec[0]
+        if prim is not None and PRIMITIVES.get(prim.name) is not prim:
+            return f"primitive '{prim.name}' is not a registered primitive"
+    if not replayable_guards(tape.guards):
+        return "a guard compares traced values inside a container"
+    return ""
+
+
+def _argnums(argnum, n_args):
+    argnums = (argnum,) if isinstance(argnum, int) else tuple(argnum)
+    for a in argnums:
+        if not -n_args <= a < n_args:
+            raise GraphError(f"argnum {a} is out of range for a call with {n_args} arguments")
+    return tuple(a % n_args for a in argnums)
