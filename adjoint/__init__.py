@@ -10,13 +10,13 @@ from graphs.constraint_graph import ConstraintGraph
 from graphs.serialisation import load, save
 
 from adjoint.diagnostics import plot
-from adjoint.graph.cyclic.block import ConvergenceWarning
 from adjoint.diagnostics.checks import TaylorResult, check_grads, taylor_test
 from adjoint.sparse_jacobians.coloured_jacobian import ColouredJacobian, sparse_jacobian
 from adjoint.tape.grad import grad, value_and_grad
 from adjoint.errors import (
-    AdjointError, ConvergenceError, GradientCheckError, GraphError, MissingRuleError,
-    NonFiniteError, SingularSystemError, UnsupportedFunctionError,
+    AdjointError, ConvergenceError, ConvergenceWarning, GradientCheckError, GraphError,
+    InvalidArgumentError, MissingDependencyError, MissingRuleError, NonFiniteError,
+    SingularSystemError, UnsupportedFunctionError,
 )
 from adjoint.implicit.fixed_point import fixed_point
 from adjoint.diagnostics.hutchinson import FrobeniusEstimate, frobenius_estimate, jacobian_penalty
@@ -37,6 +37,6 @@ __all__ = [
     "check_grads", "taylor_test", "TaylorResult", "frobenius_estimate", "FrobeniusEstimate",
     "jacobian_penalty", "plot",
     # errors and warnings
-    "AdjointError", "ConvergenceError", "GradientCheckError", "GraphError", "MissingRuleError",
+    "AdjointError", "InvalidArgumentError", "MissingDependencyError", "ConvergenceError", "GradientCheckError", "GraphError", "MissingRuleError",
     "NonFiniteError", "SingularSystemError", "UnsupportedFunctionError", "ConvergenceWarning",
 ]

@@ -1,24 +1,34 @@
-"""Errors raised by ``adjoint``; the base and the graph errors come from ``graphs``."""
+"""Every exception and warning ``adjoint`` raises, named by what went wrong.
+
+Each exception is an ``AdjointError`` and also the builtin of the same meaning
+(``InvalidArgumentError`` is a ``ValueError``, ``ConvergenceError`` a ``RuntimeError``, ...).
+The errors of graphs and tracing are defined in ``graphs.errors``, the lowest layer, and
+re-exported here.
+"""
 
 import numpy as np
 
-from graphs.errors import AdjointError, GraphError, MissingRuleError, UnsupportedFunctionError
+from graphs.errors import (
+    AdjointError, GraphError, InvalidArgumentError, MissingDependencyError, MissingRuleError,
+    UnsupportedFunctionError,
+)
 
 __all__ = [
-    "AdjointError", "GraphError", "MissingRuleError", "UnsupportedFunctionError",
-    "ConvergenceError", "SingularSystemError", "NonFiniteError",
+    "AdjointError", "InvalidArgumentError", "GraphError", "MissingRuleError",
+    "UnsupportedFunctionError", "MissingDependencyError", "ConvergenceError",
+    "SingularSystemError", "NonFiniteError", "GradientCheckError", "ConvergenceWarning",
 ]
 
 
 class ConvergenceError(AdjointError, RuntimeError):
-    """A forward or adjoint solve of a cyclic block did not converge.
+    """A forward, adjoint or tangent solve of a cyclic block did not converge.
 
     Attributes
     ----------
     nodes : tuple
         The block's nodes.
     report : object
-        The solver's report: ``residual``, ``iterations``, ``reason``.
+        The solver's report: ``residual``, ``iterations``, ``reason`` and ``code``.
     """
 
     def __init__(self, message, nodes=(), report=None):
@@ -43,4 +53,5 @@ class GradientCheckError(AdjointError, AssertionError):
     """
 
 
-__all__.append("GradientCheckError")
+class ConvergenceWarning(RuntimeWarning):
+    """A solve did not converge and ``throw=False`` asked to go on with the best iterate."""

@@ -1,12 +1,17 @@
-"""The library's exception hierarchy.
+"""The exceptions raised while building, tracing, saving or loading a graph.
 
-It lives in the lowest layer so that errors raised while building or tracing a graph are
-already the ones users catch; ``adjoint`` re-exports them and adds ``ConvergenceError``.
+They live in the lowest layer so that errors raised while tracing are already the ones users
+catch; ``adjoint.errors`` is the one public module of the whole hierarchy and re-exports them.
+Each is also the builtin exception of the same meaning, so ``except ValueError`` still works.
 """
 
 
 class AdjointError(Exception):
     """Base class of every error this library raises on purpose."""
+
+
+class InvalidArgumentError(AdjointError, ValueError):
+    """A setting or argument is not one the function accepts; the message names it."""
 
 
 class GraphError(AdjointError, ValueError):
@@ -19,3 +24,7 @@ class MissingRuleError(AdjointError, NotImplementedError):
 
 class UnsupportedFunctionError(AdjointError, TypeError):
     """A numpy function without derivative rules was applied to a traced value."""
+
+
+class MissingDependencyError(AdjointError, ImportError):
+    """An optional extra (cupy, matplotlib, tqdm) is needed and not installed; says what to install."""

@@ -7,12 +7,8 @@ import numpy as np
 from adjoint.graph.cyclic.linear_solve import solve_adjoint
 from adjoint.graph.cyclic.forward import solve_forward
 from adjoint.graph.cyclic.linear_solve_tangent import solve_tangent
-from adjoint.errors import ConvergenceError, SingularSystemError
+from adjoint.errors import ConvergenceError, ConvergenceWarning, SingularSystemError
 from adjoint.graph.settings import method_for
-
-
-class ConvergenceWarning(RuntimeWarning):
-    """A solve did not converge and ``throw=False`` asked to go on with the best iterate."""
 
 
 def forward_block(graph, block, values, settings):
