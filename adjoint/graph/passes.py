@@ -1,9 +1,11 @@
-"""The forward pass over a graph's blocks, keeping every node's linearisation.
+"""The three passes over a graph's blocks: forward (values), adjoint (multipliers), tangent.
 
-Blocks in topological order: an acyclic node is evaluated and linearised once; a cyclic block
-is solved by ``forward_block``. What a tangent pass (or a sparse Jacobian's many tangent
-passes) needs afterwards is here: the blocks, the linearisations and one report per cyclic
-block, with its reduced Jacobian attached for the spectral radius.
+The forward pass goes through the blocks in topological order: an acyclic node is evaluated
+and linearised once, a cyclic block is solved by ``forward_block``. It keeps what the other
+passes need: the blocks, the linearisations and one report per cyclic block, with its reduced
+Jacobian attached for the spectral radius. The adjoint pass goes through the blocks in
+reverse (block back-substitution), the tangent pass forward (block forward substitution);
+an acyclic node costs one VJP or one JVP, a cyclic block one linear solve.
 """
 
 import numpy as np
@@ -11,10 +13,21 @@ import numpy as np
 from graphs.errors import GraphError
 from graphs.structure import strongly_connected_blocks
 
-from adjoint.graph.cyclic.block import forward_block
+from adjoint.graph.cyclic.block import adjoint_block, forward_block, tangent_block
+from adjoint.graph.cyclic.substitution import accumulate
 from adjoint.graph.linearisation import argument_values, linearise
 from adjoint.graph.solution import BlockReport
 from adjoint.graph.cyclic.spectral import reduced_jacobian
+
+
+def solve_constraints(graph, inputs, settings):
+    """Validate ``graph`` and ``inputs``, then run the forward pass.
+
+    Returns ``(values, blocks, lins, reports)``; see ``forward_pass``.
+    """
+    graph.validate()
+    values = input_values(graph, inputs)
+    return (values, *forward_pass(graph, values, settings))
 
 
 def forward_pass(graph, values, settings):
@@ -68,3 +81,63 @@ def input_values(graph, inputs):
         except (TypeError, ValueError) as e:
             raise GraphError(f"input {x!r} is not an array of numbers: {e}") from e
     return values
+
+
+def input_tangents(graph, values, tangents):
+    """The given input tangents as float arrays of the inputs' shapes; ``GraphError`` otherwise."""
+    seeds = {}
+    for name, t in tangents.items():
+        if name not in values or graph.nodes[name].get("kind") != "input":
+            raise GraphError(f"a tangent was given for {name!r}, which is not an input; inputs: {graph.inputs}")
+        try:
+            t = np.asarray(t, dtype=np.float64)
+        except (TypeError, ValueError) as e:
+            raise GraphError(f"the tangent of input {name!r} is not an array of numbers: {e}") from e
+        if t.shape != np.shape(values[name]):
+            raise GraphError(
+                f"the tangent of input {name!r} has shape {t.shape}, the input {np.shape(values[name])}"
+            )
+        seeds[name] = t
+    return seeds
+
+
+def adjoint_pass(blocks, lins, seeds, settings, reports):
+    """Multipliers of every node from seeds ``{node: ∇_z J}``, by block back-substitution.
+
+    Blocks in reverse topological order: an acyclic node passes ``(∂f_i/∂z_j)ᵀ λ_i`` to each
+    argument (one VJP); a cyclic block solves ``(I - J_BB)ᵀ λ_B = rhs_B`` (``adjoint_block``),
+    its ``BlockReport`` in ``reports`` recording how. Returns node name -> λ, no entry for 0.
+    """
+    lam = dict(seeds)
+    for block in reversed(blocks):
+        if block.cyclic:
+            adjoint_block(block, lins, lam, settings, reports[block.nodes])
+            continue
+        (node,) = block.nodes
+        if lam.get(node) is not None:
+            for a, c in zip(lins[node].args, lins[node].vjp(lam[node])):
+                if c is not None:
+                    accumulate(lam, a, c)
+    return lam
+
+
+def tangent_pass(blocks, lins, seeds, settings, reports):
+    """Tangents of every node from input tangents ``seeds``, by block forward substitution.
+
+    Returns node name -> tangent, or no entry where the tangent is zero. ``reports`` maps a
+    cyclic block's nodes to its ``BlockReport``, whose ``tangent`` is set.
+    """
+    dot = dict(seeds)
+    for block in blocks:
+        if block.cyclic:
+            members = set(block.nodes)
+            outer = {a: dot[a] for n in block.nodes for a in lins[n].args
+                     if a not in members and dot.get(a) is not None}
+            if outer:  # else every tangent in the block is zero: no solve
+                dot.update(tangent_block(block, lins, outer, settings, reports[block.nodes]))
+            continue
+        (node,) = block.nodes
+        ts = [dot.get(a) for a in lins[node].args]
+        if any(t is not None for t in ts):
+            dot[node] = lins[node].jvp(ts)
+    return dot

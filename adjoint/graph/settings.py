@@ -34,10 +34,26 @@ class Settings:
     sweep: str = "jacobi"
     callback: object = None
     progress: bool = False
+    #: the keyword that chose the linear method, for messages: "adjoint" or "linear"
+    linear_kind: str = "adjoint"
 
     def tolerances(self):
         """The ``rtol``/``atol``/``maxiter`` given explicitly (solvers default the rest)."""
         return {k: v for k, v in (("rtol", self.rtol), ("atol", self.atol), ("maxiter", self.maxiter)) if v is not None}
+
+
+def resolve_linear_method(method, size):
+    """The linear method ``"auto"`` stands for on a block of ``size`` scalars; others unchanged."""
+    if method != "auto":
+        return method
+    return "direct" if size <= AUTO_DIRECT_MAX_SIZE else "gmres"
+
+
+def resolve_forward_method(method, size):
+    """The forward method ``"auto"`` stands for on a block of ``size`` scalars; others unchanged."""
+    if method != "auto":
+        return method
+    return "newton" if size <= AUTO_NEWTON_MAX_SIZE else "anderson"
 
 
 def check_method_choice(choice, valid, kind, graph=None):
@@ -87,7 +103,8 @@ def checked_settings(graph=None, *, forward="auto", linear="auto", linear_kind="
     if not isinstance(progress, bool):
         raise GraphError(f"progress must be True or False, got {progress!r}")
     settings = Settings(forward, linear, rtol, atol, maxiter, dict(forward_options or {}),
-                        dict(linear_options or {}), throw, check_finite, sweep, callback, progress)
+                        dict(linear_options or {}), throw, check_finite, sweep, callback, progress,
+                        linear_kind)
     for key, value in settings.tolerances().items():
         if key == "maxiter":
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:

@@ -2,10 +2,8 @@
 
 import numpy as np
 
-from adjoint.graph.cyclic.block import adjoint_block
-from adjoint.graph.cyclic.substitution import accumulate
 from adjoint.errors import GraphError, NonFiniteError
-from adjoint.graph.passes import forward_pass, input_values
+from adjoint.graph.passes import adjoint_pass, solve_constraints
 from adjoint.graph.settings import checked_settings
 from adjoint.graph.solution import Solution
 from adjoint.graph.triangular import triangular_multipliers
@@ -71,14 +69,12 @@ def solve(graph, inputs, objective=None, *, forward="auto", adjoint="auto", rtol
     >>> bool(abs(sol.gradient["x"] - 1 / (1 + anp.sin(z) / 2)) < 1e-12)
     True
     """
-    graph.validate()
     settings = checked_settings(graph, forward=forward, linear=adjoint, rtol=rtol, atol=atol,
                                 maxiter=maxiter, forward_options=forward_options,
                                 linear_options=adjoint_options, throw=throw,
                                 check_finite=check_finite, sweep=sweep, callback=callback,
                                 progress=progress)
-    values = input_values(graph, inputs)
-    blocks, lins, reports = forward_pass(graph, values, settings)
+    values, blocks, lins, reports = solve_constraints(graph, inputs, settings)
     if objective is None:
         return Solution(values, blocks=list(reports.values()))
 
@@ -140,23 +136,3 @@ def _check_multipliers(graph, blocks, multipliers, gradient):
             "a local derivative there is infinite or NaN (e.g. sqrt or log at 0), or a cyclic solve diverged"
         )
         raise NonFiniteError(f"{what} is not finite: {via}; move the point, or pass check_finite=False")
-
-
-def adjoint_pass(blocks, lins, seeds, settings, reports):
-    """Multipliers of every node from seeds ``{node: ∇_z J}``, by block back-substitution.
-
-    Blocks in reverse topological order: an acyclic node passes ``(∂f_i/∂z_j)ᵀ λ_i`` to each
-    argument (one VJP); a cyclic block solves ``(I - J_BB)ᵀ λ_B = rhs_B`` (``adjoint_block``),
-    its ``BlockReport`` in ``reports`` recording how. Returns node name -> λ, no entry for 0.
-    """
-    lam = dict(seeds)
-    for block in reversed(blocks):
-        if block.cyclic:
-            adjoint_block(block, lins, lam, settings, reports[block.nodes])
-            continue
-        (node,) = block.nodes
-        if lam.get(node) is not None:
-            for a, c in zip(lins[node].args, lins[node].vjp(lam[node])):
-                if c is not None:
-                    accumulate(lam, a, c)
-    return lam

@@ -8,9 +8,8 @@ takes ``ż_i = Σ_j (∂f_i/∂z_j) ż_j`` (one JVP), a cyclic component solves
 
 import numpy as np
 
-from adjoint.graph.cyclic.block import tangent_block
 from adjoint.errors import GraphError, NonFiniteError
-from adjoint.graph.passes import forward_pass, input_values
+from adjoint.graph.passes import input_tangents, solve_constraints, tangent_pass
 from adjoint.graph.settings import checked_settings
 from adjoint.graph.solution import Solution
 
@@ -54,15 +53,13 @@ def solve_tangent(graph, inputs, tangents, *, forward="auto", linear="auto", rto
     >>> bool(abs(sol.tangents["z"] - 1 / (1 + anp.sin(z) / 2)) < 1e-12)
     True
     """
-    graph.validate()
     settings = checked_settings(graph, forward=forward, linear=linear, linear_kind="linear",
                                 rtol=rtol, atol=atol, maxiter=maxiter,
                                 forward_options=forward_options, linear_options=linear_options,
                                 throw=throw, check_finite=check_finite, sweep=sweep,
                                 callback=callback, progress=progress)
-    values = input_values(graph, inputs)
+    values, blocks, lins, reports = solve_constraints(graph, inputs, settings)
     seeds = input_tangents(graph, values, tangents)
-    blocks, lins, reports = forward_pass(graph, values, settings)
     dot = tangent_pass(blocks, lins, seeds, settings, reports)
     shaped = {n: np.array(np.broadcast_to(0.0 if dot.get(n) is None else dot[n], np.shape(values[n])))
               for n in values}
@@ -74,43 +71,3 @@ def solve_tangent(graph, inputs, tangents, *, forward="auto", linear="auto", rto
                 f"infinite or NaN, or a cyclic tangent solve diverged; pass check_finite=False to see it"
             )
     return Solution(values, blocks=list(reports.values()), tangents=shaped)
-
-
-def input_tangents(graph, values, tangents):
-    """The given input tangents as float arrays of the inputs' shapes; ``GraphError`` otherwise."""
-    seeds = {}
-    for name, t in tangents.items():
-        if name not in values or graph.nodes[name].get("kind") != "input":
-            raise GraphError(f"a tangent was given for {name!r}, which is not an input; inputs: {graph.inputs}")
-        try:
-            t = np.asarray(t, dtype=np.float64)
-        except (TypeError, ValueError) as e:
-            raise GraphError(f"the tangent of input {name!r} is not an array of numbers: {e}") from e
-        if t.shape != np.shape(values[name]):
-            raise GraphError(
-                f"the tangent of input {name!r} has shape {t.shape}, the input {np.shape(values[name])}"
-            )
-        seeds[name] = t
-    return seeds
-
-
-def tangent_pass(blocks, lins, seeds, settings, reports):
-    """Tangents of every node from input tangents ``seeds``, by block forward substitution.
-
-    Returns node name -> tangent, or no entry where the tangent is zero. ``reports`` maps a
-    cyclic block's nodes to its ``BlockReport``, whose ``tangent`` is set.
-    """
-    dot = dict(seeds)
-    for block in blocks:
-        if block.cyclic:
-            members = set(block.nodes)
-            outer = {a: dot[a] for n in block.nodes for a in lins[n].args
-                     if a not in members and dot.get(a) is not None}
-            if outer:  # else every tangent in the block is zero: no solve
-                dot.update(tangent_block(block, lins, outer, settings, reports[block.nodes]))
-            continue
-        (node,) = block.nodes
-        ts = [dot.get(a) for a in lins[node].args]
-        if any(t is not None for t in ts):
-            dot[node] = lins[node].jvp(ts)
-    return dot

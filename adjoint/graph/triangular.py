@@ -1,16 +1,17 @@
 """The assembled adjoint of an acyclic graph: one sparse triangular solve.
 
-In topological order ``I - J_zz`` is lower triangular; its transpose is solved by
-``scipy.sparse.linalg.spsolve_triangular``. The same multipliers as node-by-node
-back-substitution, obtained from the matrix instead of one VJP per edge.
+In topological order ``I - J_zz`` is lower triangular; ``solvers.triangular`` solves its
+transpose. The same multipliers as node-by-node back-substitution, obtained from the matrix
+instead of one VJP per edge.
 """
 
 import numpy as np
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
-from adjoint.graph.cyclic.forward import BlockState
+from solvers.triangular import TriangularPattern
+
 from adjoint.errors import GraphError
+from adjoint.graph.cyclic.state import BlockState
 from adjoint.graph.local_partials import assemble
 
 
@@ -28,10 +29,9 @@ def triangular_multipliers(graph, blocks, lins, values, seed):
     sizes = dict(zip(order, state.sizes))
     rows = [b.nodes[0] for b in blocks]
     n_inputs, n = int(state.offsets[len(graph.inputs)]), int(state.offsets[-1])
-    J = sp.csr_matrix((n_inputs, n))  # inputs are not constrained: their rows of J_zz are 0
+    J = sp.coo_matrix((n, n))  # inputs are not constrained: their rows of J_zz are 0
     if rows:
-        J = sp.vstack([J, assemble(rows, order, lins, sizes)], format="csr")
-    M = (sp.identity(J.shape[0], format="csr") - J).T.tocsr()
+        J = sp.vstack([sp.csr_matrix((n_inputs, n)), assemble(rows, order, lins, sizes)], format="coo")
     b = state.pack({n: seed.get(n, np.zeros(shapes[n])) for n in order})
-    lam = spla.spsolve_triangular(M, b, lower=False)
+    lam = TriangularPattern(n, J.row, J.col).solve(J.data, b, method="spsolve")
     return state.unpack(lam)

@@ -14,10 +14,9 @@ import numpy as np
 
 from adjoint.sparse_jacobians.colouring import colour_columns, decompress, seed_matrix
 from adjoint.errors import GraphError
-from adjoint.graph.passes import forward_pass, input_values
+from adjoint.graph.passes import solve_constraints, tangent_pass
 from adjoint.graph.settings import checked_settings
 from adjoint.sparse_jacobians.sparsity import jacobian_pattern
-from adjoint.graph.solve_tangent import tangent_pass
 
 
 @dataclass
@@ -100,7 +99,6 @@ def sparse_jacobian(graph, inputs, output, wrt=None, *, pattern=None, forward="a
     >>> bool(np.allclose(jac.matrix.diagonal(), np.cos(x) * np.exp(np.sin(x))))
     True
     """
-    graph.validate()
     settings = checked_settings(graph, forward=forward, linear=linear, linear_kind="linear",
                                 rtol=rtol, atol=atol, maxiter=maxiter,
                                 forward_options=forward_options, linear_options=linear_options,
@@ -112,8 +110,7 @@ def sparse_jacobian(graph, inputs, output, wrt=None, *, pattern=None, forward="a
     unknown = [x for x in wrt if x not in graph or graph.nodes[x].get("kind") != "input"]
     if unknown:
         raise GraphError(f"wrt names {unknown[0]!r}, which is not an input; inputs: {graph.inputs}")
-    values = input_values(graph, inputs)
-    blocks, lins, reports = forward_pass(graph, values, settings)
+    values, blocks, lins, reports = solve_constraints(graph, inputs, settings)
     sizes = {n: int(np.size(v)) for n, v in values.items()}
     n_rows, n_cols = sizes[output], sum(sizes[x] for x in wrt)
     if pattern is None:

@@ -1,17 +1,22 @@
-"""Solving one cyclic block forward or backward, with the errors that name it."""
+"""One cyclic block solved forward, backward (adjoint) or forward-linearised (tangent).
+
+The errors name the block, the solve that failed, its residual and iterations, and the
+settings to change.
+"""
 
 import warnings
 
 import numpy as np
 
-from adjoint.graph.cyclic.linear_solve import solve_adjoint
-from adjoint.graph.cyclic.forward import solve_forward
-from adjoint.graph.cyclic.linear_solve_tangent import solve_tangent
 from adjoint.errors import ConvergenceError, ConvergenceWarning, SingularSystemError
+from adjoint.graph.cyclic.forward import solve_forward
+from adjoint.graph.cyclic.linear_solve import solve_block_linear
+from adjoint.graph.cyclic.substitution import accumulate
 from adjoint.graph.settings import method_for
 
 
 def forward_block(graph, block, values, settings):
+    """Solve the block's constraints; ``(linearisations at the solution, report)``."""
     method = method_for(settings.forward, block, "forward")
     lins, report = solve_forward(graph, block, values, method, settings)
     if not report.converged:
@@ -27,56 +32,60 @@ def forward_block(graph, block, values, settings):
 
 
 def adjoint_block(block, lins, lam, settings, block_report):
-    method = method_for(settings.adjoint, block, "adjoint")
-    rhs = {n: lam.get(n) for n in block.nodes}
-    try:
-        lam_block, outer, report = solve_adjoint(block, lins, rhs, method, settings)
-    except np.linalg.LinAlgError as e:
-        raise SingularSystemError(
-            f"I - J_BB of the cyclic component {_names(block)} is singular at the solution, so "
-            f"its multipliers are not determined ({e}); the constraints do not fix these nodes "
-            f"locally (some eigenvalue of ∂f/∂z equals 1)"
-        ) from e
-    block_report.adjoint = report
+    """The block's multipliers from ``lam`` (node -> λ so far), added to ``lam`` in place.
+
+    Solves ``(I - J_BB)ᵀ λ_B = rhs_B`` and passes ``(∂f_i/∂z_a)ᵀ λ_i`` on to the arguments
+    outside the block.
+    """
+    lam_block, outer = _linear_block(block, lins, {n: lam.get(n) for n in block.nodes}, settings,
+                                     block_report, transpose=True)
     lam.update(lam_block)
     for a, c in outer:
-        lam[a] = c if lam.get(a) is None else lam[a] + c
-    if not report.converged:
-        _fail(
-            f"the adjoint solve of the cyclic component {_names(block)} by '{report.method}' did "
-            f"not converge: {report.reason} (KKT residual {report.residual:.3e} after "
-            f"{report.iterations} iterations). Try adjoint='direct' for a small component, a "
-            f"larger maxiter, or adjoint_options={{'restart': 100}} for GMRES",
-            block, report, settings,
-        )
+        accumulate(lam, a, c)
 
 
 def tangent_block(block, lins, outer, settings, block_report):
-    """The tangents of a cyclic block, ``(I - J_BB) ż_B = rhs_B``; errors as for the adjoint."""
-    method = method_for(settings.adjoint, block, "adjoint")
+    """The tangents of the block's nodes from the tangents ``outer`` of its outside arguments.
+
+    Solves ``(I - J_BB) ż_B = rhs_B`` with ``rhs_i = Σ_{a ∉ B} (∂f_i/∂z_a) ż_a``.
+    """
+    members = set(block.nodes)
+    rhs = {}
+    for n in block.nodes:
+        ts = [None if a in members else outer.get(a) for a in lins[n].args]
+        if any(t is not None for t in ts):
+            rhs[n] = lins[n].jvp(ts)
+    return _linear_block(block, lins, rhs, settings, block_report, transpose=False)[0]
+
+
+def _linear_block(block, lins, rhs, settings, block_report, transpose):
+    phase, unknowns = ("adjoint", "multipliers") if transpose else ("tangent", "tangents")
+    method = method_for(settings.adjoint, block, settings.linear_kind)
     try:
-        dot, report = solve_tangent(block, lins, outer, method, settings)
+        x, outer, report = solve_block_linear(block, lins, rhs, method, settings, transpose)
     except np.linalg.LinAlgError as e:
         raise SingularSystemError(
             f"I - J_BB of the cyclic component {_names(block)} is singular at the solution, so "
-            f"its tangents are not determined ({e}); some eigenvalue of ∂f/∂z equals 1"
+            f"its {unknowns} are not determined ({e}); the constraints do not fix these nodes "
+            f"locally (some eigenvalue of ∂f/∂z equals 1)"
         ) from e
-    block_report.tangent = report
+    setattr(block_report, phase, report)
     if not report.converged:
+        kind = settings.linear_kind
         _fail(
-            f"the tangent solve of the cyclic component {_names(block)} by '{report.method}' did "
+            f"the {phase} solve of the cyclic component {_names(block)} by '{report.method}' did "
             f"not converge: {report.reason} (residual {report.residual:.3e} after "
-            f"{report.iterations} iterations). Try adjoint='direct' for a small component, a "
-            f"larger maxiter, or adjoint_options={{'restart': 100}} for GMRES",
+            f"{report.iterations} iterations). Try {kind}='direct' for a small component, a "
+            f"larger maxiter, or {kind}_options={{'restart': 100}} for GMRES",
             block, report, settings,
         )
-    return dot
+    return x, outer
 
 
 def _fail(message, block, report, settings):
     if settings.throw:
         raise ConvergenceError(message, block.nodes, report)
-    warnings.warn(message, ConvergenceWarning, stacklevel=4)
+    warnings.warn(message, ConvergenceWarning, stacklevel=5)
 
 
 def _names(block):

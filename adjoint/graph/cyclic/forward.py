@@ -13,28 +13,13 @@ import numpy as np
 
 import solvers
 
+from adjoint.graph.cyclic.state import BlockState
 from adjoint.graph.cyclic.substitution import forward_substitute_block
 from adjoint.errors import GraphError, NonFiniteError
 from adjoint.graph.local_partials import reduced_jacobian_matrix
 from adjoint.graph.linearisation import argument_values, evaluate, linearise
 from adjoint.diagnostics.progress import monitored
-from adjoint.graph.settings import AUTO_NEWTON_MAX_SIZE
-
-
-class BlockState:
-    """Values of some nodes (a block's iterates, or all its nodes) as one flat vector."""
-
-    def __init__(self, names, shapes):
-        self.names = tuple(names)
-        self.shapes = [tuple(shapes[t]) for t in self.names]
-        self.sizes = [int(np.prod(s)) for s in self.shapes]
-        self.offsets = np.concatenate([[0], np.cumsum(self.sizes)]).astype(int)
-
-    def pack(self, parts):
-        return np.concatenate([np.ravel(parts[t]) for t in self.names]) if self.names else np.zeros(0)
-
-    def unpack(self, vec):
-        return {t: vec[a:b].reshape(s) for t, a, b, s in zip(self.names, self.offsets, self.offsets[1:], self.shapes)}
+from adjoint.graph.settings import resolve_forward_method
 
 
 def initial_iterates(graph, block, values, check_finite):
@@ -101,7 +86,7 @@ def solve_forward(graph, block, values, method, settings):
     if method == "auto":
         _, local, _ = sweep(graph, block, values, iterates, settings.check_finite)
         total = sum(np.size(v) for v in local.values())
-        method = "newton" if total <= AUTO_NEWTON_MAX_SIZE else "anderson"
+        method = resolve_forward_method(method, total)
     # A Gauss–Seidel map has other derivatives than the Jacobi map the Newton methods linearise.
     gauss_seidel = settings.sweep == "gauss_seidel" and method not in ("newton", "newton_krylov")
     options = dict(settings.forward_options)
@@ -131,7 +116,7 @@ def _reduced_jvp(graph, block, values, state, check_finite):
             cache.clear()
             cache[key] = sweep(graph, block, values, state.unpack(vec), check_finite, trace=True)[2]
         _, new = forward_substitute_block(block, cache[key], state.unpack(v), {})
-        return state.pack({t: new[t] if t in new else np.zeros(s) for t, s in zip(state.names, state.shapes)})
+        return state.pack(new)
 
     return jvp
 

@@ -1,94 +1,142 @@
-"""The adjoint pass of a cyclic block: ``(I - J_BB)ᵀ λ_B = rhs_B``.
+"""The one linear solve of a cyclic block, used transposed (adjoint) and plain (tangent).
 
-``direct`` assembles ``I - J_BB`` over the whole block and factors it (SuperLU). Every other
-method works on the reduced system of the iterates ``T`` (design.md, "Tearing"): back-
-substituting through the block with its feedback edges cut maps multipliers of the iterates
-to what flows back into them, ``λ_T ↦ (∂F/∂T)ᵀ λ_T``, and the interior's right-hand sides to
-``b_T``; then ``(I - (∂F/∂T)ᵀ) λ_T = b_T`` is solved (GMRES, BiCGSTAB, LGMRES, fixed-point
-iteration), truncated (Neumann-k), or skipped (JFB: ``λ_T = b_T``, back-substitution with the
-feedback edges cut). The interior's multipliers follow by one more back-substitution.
-Whatever the method, the residual of the full block system is computed afterwards.
+``(I - J_BB)ᵀ λ_B = rhs_B`` gives the block's multipliers, ``(I - J_BB) ż_B = rhs_B`` its
+tangents. A method that needs an explicit matrix (``direct``) assembles ``J_BB`` over the
+whole block. Every other method works on the reduced system of the iterates ``T`` (design.md,
+"Tearing"): substitution through the block with its feedback edges cut — back-substitution
+when transposed, forward substitution when not — maps the iterates' unknowns to what flows
+back into them, ``x_T ↦ K x_T`` with ``K = (∂F/∂T)ᵀ`` or ``∂F/∂T``, and the interior's
+right-hand sides to ``b_T``; then ``(I - K) x_T = b_T`` is solved (GMRES, BiCGSTAB, LGMRES,
+fixed-point iteration), truncated (Neumann-k) or skipped (JFB, Neumann-0: ``x_T = b_T``). The
+interior's unknowns follow by one more substitution. Whatever the method, the residual of the
+full block system is computed afterwards.
 """
 
 import numpy as np
+import scipy.sparse.linalg as spla
 
 import solvers
 
-from adjoint.graph.cyclic.substitution import accumulate, back_substitute_block
-from adjoint.graph.cyclic.forward import BlockState
-from adjoint.graph.local_partials import assemble
 from adjoint.diagnostics.progress import monitored
-from adjoint.graph.cyclic.reduced_system import solve_reduced
-from adjoint.graph.settings import AUTO_DIRECT_MAX_SIZE
+from adjoint.graph.cyclic.state import BlockState, zeros_or
+from adjoint.graph.cyclic.substitution import (
+    accumulate, back_substitute_block, forward_substitute_block, plus,
+)
+from adjoint.graph.local_partials import assemble
+from adjoint.graph.settings import resolve_linear_method
 
 
-def solve_adjoint(block, lins, rhs, method, settings):
-    """The multipliers of the block; returns ``(λ per node, contributions to outer args, report)``.
+def solve_block_linear(block, lins, rhs, method, settings, transpose):
+    """Solve ``(I - J_BB)ᵀ x = rhs`` (``transpose``) or ``(I - J_BB) x = rhs`` on a cyclic block.
 
-    ``rhs[n]`` is ``∇_{z_n} J`` plus what flowed back from users outside the block (``None``
-    for zero). The report's ``residual`` is ``‖(I - J_BB)ᵀ λ - rhs‖ / ‖rhs‖`` over the block.
+    Parameters
+    ----------
+    block : graphs.structure.Block
+    lins : dict
+        Node name -> ``LinearisedConstraint`` at the block's solution.
+    rhs : dict
+        Node of the block -> right-hand side (missing or ``None``: zero).
+    method : str
+        A linear method of ``solvers`` or ``"auto"``.
+    settings : adjoint.graph.settings.Settings
+    transpose : bool
+        True for the adjoint (multipliers), False for the tangent system.
+
+    Returns
+    -------
+    x : dict
+        Node of the block -> its unknown.
+    outer : list of (name, array)
+        With ``transpose``, the contributions ``(∂f_i/∂z_a)ᵀ λ_i`` to arguments ``a`` outside
+        the block (one entry per edge); empty otherwise.
+    report : solvers.SolveReport
+        Its ``residual`` is ``‖(I - J_BB)^(T) x - rhs‖ / ‖rhs‖`` over the whole block.
+
+    Examples
+    --------
+    >>> import adjoint
+    >>> from graphs.structure import strongly_connected_blocks
+    >>> from adjoint.graph.linearisation import linearise
+    >>> from adjoint.graph.settings import Settings
+    >>> g = adjoint.ConstraintGraph()
+    >>> g.add_input("x")
+    >>> g.add_constraint("z", lambda z, x: z / 2 + x, ["z", "x"], init=0.0)
+    >>> (block,) = strongly_connected_blocks(g)
+    >>> lins = {"z": linearise(g, "z", [2.0, 1.0])}
+    >>> x, outer, report = solve_block_linear(block, lins, {"z": 1.0}, "gmres", Settings(), True)
+    >>> x["z"], outer, report.converged
+    (array(2.), [('x', array(2.))], True)
     """
     shapes = {n: lins[n].value.shape for n in block.nodes}
-    rhs = {n: (None if rhs.get(n) is None else np.broadcast_to(rhs[n], shapes[n])) for n in block.nodes}
-    if method == "auto":
-        total = sum(lins[n].value.size for n in block.nodes)
-        method = "direct" if total <= AUTO_DIRECT_MAX_SIZE else "gmres"
+    rhs = {n: None if rhs.get(n) is None else np.broadcast_to(rhs[n], shapes[n]) for n in block.nodes}
+    method = resolve_linear_method(method, sum(lins[n].value.size for n in block.nodes))
+    phase = "adjoint" if transpose else "tangent"
     options = dict(settings.adjoint_options)
-    if method == "direct":
-        lam, report = _direct(block, lins, rhs, shapes, settings, options)
+    if method == "direct":  # TEMP until solvers capabilities
+        full = BlockState(block.nodes, shapes)
+        J = assemble(block.nodes, block.nodes, lins, dict(zip(block.nodes, full.sizes)))
+        solve = monitored(solvers.solve_linear, settings, block, phase)
+        vec, report = solve(method, (J.T if transpose else J).tocsr(), full.pack(rhs),
+                            **settings.tolerances(), **options)
+        x = full.unpack(vec)
     else:
-        lam, report = _reduced(block, lins, rhs, shapes, method, settings, options)
-    residual, outer = _kkt_residual(block, lins, rhs, lam, shapes)
-    report.residual = residual
-    return lam, outer, report
-
-
-def _zeros_or(x, shape):
-    return np.zeros(shape) if x is None else x
-
-
-def _direct(block, lins, rhs, shapes, settings, options):
-    full = BlockState(block.nodes, shapes)
-    sizes = dict(zip(block.nodes, full.sizes))
-    J = assemble(block.nodes, block.nodes, lins, sizes)
-    b = full.pack({n: _zeros_or(rhs[n], shapes[n]) for n in block.nodes})
-    solve = monitored(solvers.solve_linear, settings, block, "adjoint")
-    x, report = solve("direct", J.T.tocsr(), b, **settings.tolerances(), **options)
-    return full.unpack(x), report
-
-
-def _reduced(block, lins, rhs, shapes, method, settings, options):
-    state = BlockState(block.iterates, shapes)
-    _, into = back_substitute_block(block, lins, {}, rhs)
-    b = state.pack({t: _zeros_or(rhs[t], shapes[t]) + _zeros_or(into.get(t), shapes[t]) for t in block.iterates})
-
-    def K(v):  # (∂F/∂T)ᵀ v: what flows back into the iterates from their multipliers v
-        _, flows = back_substitute_block(block, lins, state.unpack(np.asarray(v).ravel()), {})
-        return state.pack({t: _zeros_or(flows.get(t), shapes[t]) for t in block.iterates})
-
-    x, report = solve_reduced(method, K, b, settings, block, "adjoint", options)
-    lam_T = state.unpack(x)
-    lam, _ = back_substitute_block(block, lins, lam_T, rhs)
-    lam.update(lam_T)
-    return {n: _zeros_or(lam.get(n), shapes[n]) for n in block.nodes}, report
-
-
-def _kkt_residual(block, lins, rhs, lam, shapes):
-    """``‖λ_B - rhs_B - J_BBᵀ λ_B‖ / ‖rhs_B‖``, and the contributions to arguments outside."""
-    members = set(block.nodes)
-    acc, outer = {}, []
-    for name in block.nodes:
-        for a, c in zip(lins[name].args, lins[name].vjp(lam[name])):
-            if c is None:
-                continue
-            if a in members:
-                accumulate(acc, a, c)
-            else:
-                outer.append((a, c))
+        x, report = _reduced(block, lins, rhs, shapes, method, settings, options, transpose)
+    inside, outer = apply_block(block, lins, x, transpose)
     r2 = b2 = 0.0
     for n in block.nodes:
-        r = lam[n] - _zeros_or(rhs[n], shapes[n]) - _zeros_or(acc.get(n), shapes[n])
+        r = x[n] - zeros_or(plus(rhs[n], inside.get(n)), shapes[n])
         r2 += float(np.sum(r * r))
         b2 += 0.0 if rhs[n] is None else float(np.sum(rhs[n] * rhs[n]))
-    residual = np.sqrt(r2) / np.sqrt(b2) if b2 > 0 else np.sqrt(r2)
-    return residual, outer
+    report.residual = np.sqrt(r2) / np.sqrt(b2) if b2 > 0 else np.sqrt(r2)
+    return x, outer, report
+
+
+def _reduced(block, lins, rhs, shapes, method, settings, options, transpose):
+    substitute = back_substitute_block if transpose else forward_substitute_block
+    state = BlockState(block.iterates, shapes)
+    _, into = substitute(block, lins, {}, rhs)
+    b = state.pack({t: plus(rhs[t], into.get(t)) for t in block.iterates})
+
+    def K(v):  # what flows back into the iterates from their own unknowns v
+        return state.pack(substitute(block, lins, state.unpack(np.asarray(v).ravel()), {})[1])
+
+    if method == "jfb":  # TEMP
+        x_T = state.unpack(b)
+        report = solvers.SolveReport("jfb", True, 0, 0.0, [], "JFB: x = b on the iterates, no solve", exact=False)
+        interior, _ = substitute(block, lins, x_T, rhs)
+        x = {n: np.array(zeros_or(interior.get(n), shapes[n])) for n in block.interior}
+        x.update(x_T)
+        return x, report
+    op = spla.LinearOperator((b.size, b.size), matvec=K, dtype=np.float64)
+    solve = monitored(solvers.solve_linear, settings, block, "adjoint" if transpose else "tangent")
+    vec, report = solve(method, op, b, **settings.tolerances(), **options)
+    x_T = state.unpack(vec)
+    interior, _ = substitute(block, lins, x_T, rhs)
+    x = {n: np.array(zeros_or(interior.get(n), shapes[n])) for n in block.interior}
+    x.update(x_T)
+    return x, report
+
+
+def apply_block(block, lins, x, transpose):
+    """``J_BBᵀ x`` (``transpose``) or ``J_BB x`` over the block, node by node.
+
+    Returns ``(inside, outer)``: node of the block -> its entry (missing: zero), and, when
+    transposed, the contributions ``(∂f_i/∂z_a)ᵀ x_i`` to arguments ``a`` outside the block.
+    """
+    members = set(block.nodes)
+    inside, outer = {}, []
+    for name in block.nodes:
+        lin = lins[name]
+        if transpose:
+            for a, c in zip(lin.args, lin.vjp(x[name])):
+                if c is None:
+                    continue
+                if a in members:
+                    accumulate(inside, a, c)
+                else:
+                    outer.append((a, c))
+        else:
+            tangents = [x.get(a) if a in members else None for a in lin.args]
+            if any(t is not None for t in tangents):
+                inside[name] = lin.jvp(tangents)
+    return inside, outer

@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse.linalg as spla
 
 from adjoint.graph.cyclic.substitution import forward_substitute_block
-from adjoint.graph.cyclic.forward import BlockState
+from adjoint.graph.cyclic.state import BlockState
 
 #: Arnoldi steps (JVP sweeps through the block) used by ``BlockReport.spectral_radius``.
 DEFAULT_STEPS = 20
@@ -47,7 +47,7 @@ def reduced_jacobian(block, lins):
 
     def matvec(v):
         _, new = forward_substitute_block(block, lins, state.unpack(np.ravel(v)), {})
-        return state.pack({t: (np.zeros(shapes[t]) if new.get(t) is None else new[t]) for t in block.iterates})
+        return state.pack(new)
 
     n = int(state.offsets[-1])
     return spla.LinearOperator((n, n), matvec=matvec, dtype=np.float64)

@@ -2,15 +2,19 @@
 
 Cutting the edges that leave the iterates ``T`` makes a cyclic block acyclic, so both
 directions become one pass in the block's order: forward substitution maps tangents of the
-iterates (and of outside arguments) to the tangents the block produces, ``(∂F/∂T) ż_T + b_T``;
+iterates (and right-hand sides of the interior) to the tangents the block produces, ``(∂F/∂T) ż_T + b_T``;
 back-substitution maps multipliers of the iterates (and right-hand sides of the interior) to
 what flows back into the iterates, ``(∂F/∂T)ᵀ λ_T + b_T``. The reduced systems of the adjoint,
 the tangent and the Newton–Krylov methods, and the spectral estimate, are built from these.
 """
 
 
-def forward_substitute_block(block, lins, seeds, outer):
+def forward_substitute_block(block, lins, seeds, rhs):
     """Forward-substitute tangents through the block with its feedback edges cut.
+
+    The transpose of ``back_substitute_block``: each interior node takes
+    ``ż_i = rhs_i + Σ_j (∂f_i/∂z_j) ż_j`` over its arguments in the block, reading the
+    iterates' tangents from ``seeds``.
 
     Parameters
     ----------
@@ -20,15 +24,16 @@ def forward_substitute_block(block, lins, seeds, outer):
         Node name -> ``LinearisedConstraint`` at the block's solution.
     seeds : dict
         Tangents of the iterates as the block reads them (missing: zero).
-    outer : dict
-        Tangents of arguments outside the block (missing: zero).
+    rhs : dict
+        Right-hand sides of the interior nodes (missing: zero).
 
     Returns
     -------
     interior : dict
         Tangents of the interior nodes (missing: zero).
-    iterates : dict
-        ``(∂F/∂T) ż_T + b_T`` restricted to what is non-zero: the iterates' new tangents.
+    into_iterates : dict
+        ``(∂F/∂T) ż_T`` plus what the interior's right-hand sides cause: what flows into
+        the iterates (missing: zero).
 
     Examples
     --------
@@ -40,25 +45,31 @@ def forward_substitute_block(block, lins, seeds, outer):
     >>> g.add_constraint("z", lambda z, x: z / 2 + x, ["z", "x"], init=0.0)
     >>> (block,) = strongly_connected_blocks(g)
     >>> lins = {"z": linearise(g, "z", [2.0, 1.0])}
-    >>> forward_substitute_block(block, lins, {"z": 1.0}, {"x": 1.0})[1]["z"]
-    array(1.5)
+    >>> forward_substitute_block(block, lins, {"z": 1.0}, {})[1]["z"]
+    array(0.5)
     """
     is_iterate = set(block.iterates)
     members = set(block.nodes)
-    interior, iterates = {}, {}
+    interior, into_iterates = {}, {}
     for name in block.nodes:
         lin = lins[name]
         tangents = [
-            (seeds.get(a) if a in is_iterate else interior.get(a)) if a in members else outer.get(a)
+            (seeds.get(a) if a in is_iterate else interior.get(a)) if a in members else None
             for a in lin.args
         ]
-        if all(t is None for t in tangents):
-            continue
-        (iterates if name in is_iterate else interior)[name] = lin.jvp(tangents)
-    return interior, iterates
+        flow = None if all(t is None for t in tangents) else lin.jvp(tangents)
+        if name in is_iterate:
+            if flow is not None:
+                into_iterates[name] = flow
+        else:
+            value = plus(rhs.get(name), flow)
+            if value is not None:
+                interior[name] = value
+    return interior, into_iterates
 
 
-def _plus(a, b):
+def plus(a, b):
+    """``a + b``, where ``None`` stands for zero."""
     return b if a is None else (a if b is None else a + b)
 
 
@@ -68,10 +79,12 @@ def accumulate(acc, name, c):
 
 
 def back_substitute_block(block, lins, seeds, rhs):
-    """Back-substitute through the block with its feedback edges cut.
+    """Back-substitute multipliers through the block with its feedback edges cut.
 
-    ``seeds`` are the multipliers of the iterates; ``rhs`` the right-hand sides of the
-    interior. Returns ``(λ of the interior, contributions flowing into the iterates)``.
+    Each interior node takes ``λ_j = rhs_j + Σ_i (∂f_i/∂z_j)ᵀ λ_i`` over its users in the
+    block, reading the iterates' multipliers from ``seeds`` (missing: zero). Returns
+    ``(λ of the interior, what flows back into the iterates)``, as
+    ``forward_substitute_block`` does for tangents.
     """
     is_iterate = set(block.iterates)
     members = set(block.nodes)
@@ -80,7 +93,7 @@ def back_substitute_block(block, lins, seeds, rhs):
         if name in is_iterate:
             g = seeds.get(name)
         else:  # its users come later in the block's order: their contributions are all in
-            g = lam[name] = _plus(rhs.get(name), lam.get(name))
+            g = lam[name] = plus(rhs.get(name), lam.get(name))
         if g is None:
             continue
         for a, c in zip(lins[name].args, lins[name].vjp(g)):
