@@ -192,5 +192,5 @@ def test_solve_tangent_with_a_zero_tangent_needs_no_solve():
 ])
 def test_solve_tangent_says_what_is_wrong(tangents, message):
     g = self_loop()
-    with pytest.raises(adjoint.GraphError, match=message):
+    with pytest.raises(adjoint.InvalidArgumentError, match=message):
         adjoint.solve_tangent(g, {"x": np.zeros(3)}, tangents)

@@ -12,13 +12,15 @@ import numpy as np
 
 from graphs.structure import strongly_connected_blocks
 
+from adjoint.errors import MissingDependencyError
+
 
 def _matplotlib():
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError as e:
-        raise ImportError(
+        raise MissingDependencyError(
             "adjoint.plot needs matplotlib, an optional dependency: pip install \"adjoint[plot]\" "
             "(or pip install matplotlib)"
         ) from e
@@ -76,11 +78,13 @@ def constraint_graph(graph, solution=None, path=None, *, layout=None, seed=0, ax
 
     Examples
     --------
+    A cycle ``a → b → a`` (outlined) between an input and the objective:
+
     >>> import adjoint
-    >>> import adjoint.numpy as anp
+    >>> from adjoint.numpy import cos
     >>> g = adjoint.ConstraintGraph()
     >>> g.add_input("x")
-    >>> g.add_constraint("a", lambda b, x: anp.cos(b) / 2 + x, ["b", "x"], init=0.0)
+    >>> g.add_constraint("a", lambda b, x: cos(b) / 2 + x, ["b", "x"], init=0.0)
     >>> g.add_constraint("b", lambda a: a / 2, ["a"])
     >>> g.add_constraint("J", lambda a: a ** 2, ["a"])
     >>> fig = adjoint.plot.constraint_graph(g, adjoint.solve(g, {"x": 1.0}, "J"))
@@ -152,9 +156,10 @@ def convergence(reports, path=None, *, ax=None, title=None):
     >>> import adjoint
     >>> import adjoint.numpy as anp
     >>> g = adjoint.ConstraintGraph()
-    >>> g.add_input("x")
-    >>> g.add_constraint("z", lambda z, x: anp.cos(z) / 2 + x, ["z", "x"], init=0.0)
-    >>> sol = adjoint.solve(g, {"x": 1.0}, "z", forward="fixed_point", adjoint="fixed_point")
+    >>> g.add_input("b")
+    >>> g.add_constraint("v", lambda v, b: anp.tanh(v) / 4 + b, ["v", "b"], init=anp.zeros(3))
+    >>> g.add_constraint("J", lambda v: anp.sum(v ** 2), ["v"])
+    >>> sol = adjoint.solve(g, {"b": anp.ones(3)}, "J", forward="fixed_point", adjoint="fixed_point")
     >>> fig = adjoint.plot.convergence(sol)
     >>> fig.axes[0].get_yscale()
     'log'

@@ -10,7 +10,7 @@ an acyclic node costs one VJP or one JVP, a cyclic block one linear solve.
 
 import numpy as np
 
-from graphs.errors import GraphError
+from adjoint.errors import InvalidArgumentError
 from graphs.structure import strongly_connected_blocks
 
 from adjoint.graph.cyclic.block import adjoint_block, forward_block, tangent_block
@@ -66,35 +66,35 @@ def forward_pass(graph, values, settings):
 
 
 def input_values(graph, inputs):
-    """The inputs' values as float arrays (copies), or ``GraphError`` naming a missing or extra one."""
+    """The inputs' values as float arrays (copies), or ``InvalidArgumentError`` naming a missing or extra one."""
     names = graph.inputs
     unknown = [k for k in inputs if k not in names]
     if unknown:
-        raise GraphError(f"{unknown[0]!r} was given a value but is not an input of the graph; inputs: {names}")
+        raise InvalidArgumentError(f"{unknown[0]!r} was given a value but is not an input of the graph; inputs: {names}")
     missing = [x for x in names if x not in inputs]
     if missing:
-        raise GraphError(f"input {missing[0]!r} has no value; pass it in the inputs dict")
+        raise InvalidArgumentError(f"input {missing[0]!r} has no value; pass it in the inputs dict")
     values = {}
     for x in names:
         try:
             values[x] = np.array(inputs[x], dtype=np.float64)  # a copy: the Solution never aliases the inputs
         except (TypeError, ValueError) as e:
-            raise GraphError(f"input {x!r} is not an array of numbers: {e}") from e
+            raise InvalidArgumentError(f"input {x!r} is not an array of numbers: {e}") from e
     return values
 
 
 def input_tangents(graph, values, tangents):
-    """The given input tangents as float arrays of the inputs' shapes; ``GraphError`` otherwise."""
+    """The given input tangents as float arrays of the inputs' shapes; ``InvalidArgumentError`` otherwise."""
     seeds = {}
     for name, t in tangents.items():
         if name not in values or graph.nodes[name].get("kind") != "input":
-            raise GraphError(f"a tangent was given for {name!r}, which is not an input; inputs: {graph.inputs}")
+            raise InvalidArgumentError(f"a tangent was given for {name!r}, which is not an input; inputs: {graph.inputs}")
         try:
             t = np.asarray(t, dtype=np.float64)
         except (TypeError, ValueError) as e:
-            raise GraphError(f"the tangent of input {name!r} is not an array of numbers: {e}") from e
+            raise InvalidArgumentError(f"the tangent of input {name!r} is not an array of numbers: {e}") from e
         if t.shape != np.shape(values[name]):
-            raise GraphError(
+            raise InvalidArgumentError(
                 f"the tangent of input {name!r} has shape {t.shape}, the input {np.shape(values[name])}"
             )
         seeds[name] = t

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from graphs.errors import GraphError
+from adjoint.errors import InvalidArgumentError
 
 FORWARD_METHODS = ("auto", "fixed_point", "anderson", "newton", "newton_krylov")
 ADJOINT_METHODS = ("auto", "direct", "gmres", "bicgstab", "lgmres", "fixed_point", "neumann", "jfb")
@@ -57,15 +57,15 @@ def resolve_forward_method(method, size):
 
 
 def check_method_choice(choice, valid, kind, graph=None):
-    """Raise ``GraphError`` unless ``choice`` is a valid name or a dict of node -> valid name."""
+    """Raise ``InvalidArgumentError`` unless ``choice`` is a valid name or a dict of node -> valid name."""
     names = choice.values() if isinstance(choice, dict) else [choice]
     for name in names:
         if name not in valid:
-            raise GraphError(f"unknown {kind} method {name!r}; choose one of {', '.join(valid)}")
+            raise InvalidArgumentError(f"unknown {kind} method {name!r}; choose one of {', '.join(valid)}")
     if isinstance(choice, dict) and graph is not None:
         for node in choice:
             if node is not None and node not in graph:  # key None: the default method
-                raise GraphError(f"{kind}= names node {node!r}, which is not in the graph")
+                raise InvalidArgumentError(f"{kind}= names node {node!r}, which is not in the graph")
 
 
 def method_for(choice, block, kind):
@@ -74,7 +74,7 @@ def method_for(choice, block, kind):
         return choice
     named = {choice[n] for n in block.nodes if n in choice}
     if len(named) > 1:
-        raise GraphError(
+        raise InvalidArgumentError(
             f"{kind}= gives the component [{', '.join(sorted(map(repr, block.nodes)))}] several methods "
             f"{sorted(named)}; a component is solved by one method"
         )
@@ -88,28 +88,28 @@ def checked_settings(graph=None, *, forward="auto", linear="auto", linear_kind="
 
     ``linear`` is the linear method of the cyclic components (``adjoint=`` of ``solve``,
     ``linear=`` of the tangent solves: ``linear_kind`` names it in messages). Raises
-    ``GraphError`` naming the setting at fault.
+    ``InvalidArgumentError`` naming the setting at fault.
     """
     check_method_choice(forward, FORWARD_METHODS, "forward", graph)
     if linear != "triangular":  # the assembled path of an acyclic solve, no per-block method
         check_method_choice(linear, ADJOINT_METHODS, linear_kind, graph)
     if sweep not in ("jacobi", "gauss_seidel"):
-        raise GraphError(f"unknown sweep {sweep!r}; choose 'jacobi' or 'gauss_seidel'")
+        raise InvalidArgumentError(f"unknown sweep {sweep!r}; choose 'jacobi' or 'gauss_seidel'")
     if callback is not None and not callable(callback):
-        raise GraphError(
+        raise InvalidArgumentError(
             f"callback must be callable as callback(block_nodes, phase, iteration, residual), "
             f"got {callback!r}"
         )
     if not isinstance(progress, bool):
-        raise GraphError(f"progress must be True or False, got {progress!r}")
+        raise InvalidArgumentError(f"progress must be True or False, got {progress!r}")
     settings = Settings(forward, linear, rtol, atol, maxiter, dict(forward_options or {}),
                         dict(linear_options or {}), throw, check_finite, sweep, callback, progress,
                         linear_kind)
     for key, value in settings.tolerances().items():
         if key == "maxiter":
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise GraphError(f"maxiter must be a positive integer, got {value!r}")
+                raise InvalidArgumentError(f"maxiter must be a positive integer, got {value!r}")
         elif not (isinstance(value, (int, float, np.floating)) and not isinstance(value, bool)
                   and np.isfinite(value) and value >= 0):
-            raise GraphError(f"{key} must be a finite number >= 0, got {value!r}")
+            raise InvalidArgumentError(f"{key} must be a finite number >= 0, got {value!r}")
     return settings

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from adjoint.errors import GraphError, NonFiniteError
+from adjoint.errors import InvalidArgumentError, NonFiniteError
 from adjoint.graph.passes import adjoint_pass, solve_constraints
 from adjoint.graph.settings import checked_settings
 from adjoint.graph.solution import Solution
@@ -95,16 +95,16 @@ def _objective(graph, objective, values):
         name, cotangent = objective
         seed = np.asarray(cotangent, dtype=np.float64)
         if seed.shape != values[name].shape:
-            raise GraphError(
+            raise InvalidArgumentError(
                 f"the cotangent for objective {name!r} has shape {seed.shape}, but the node has "
                 f"shape {values[name].shape}"
             )
         return name, seed, None
     if objective not in graph:
-        raise GraphError(f"objective {objective!r} is not a node of the graph")
+        raise InvalidArgumentError(f"objective {objective!r} is not a node of the graph")
     value = values[objective]
     if value.size != 1 or value.ndim != 0:
-        raise GraphError(
+        raise InvalidArgumentError(
             f"objective {objective!r} has shape {value.shape}, not a scalar; pass "
             f"({objective!r}, cotangent) with a cotangent of that shape for a vector–Jacobian product"
         )

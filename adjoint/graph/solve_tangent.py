@@ -46,11 +46,11 @@ def solve_tangent(graph, inputs, tangents, *, forward="auto", linear="auto", rto
     >>> import adjoint
     >>> import adjoint.numpy as anp
     >>> g = adjoint.ConstraintGraph()
-    >>> g.add_input("x")
-    >>> g.add_constraint("z", lambda z, x: anp.cos(z) / 2 + x, ["z", "x"], init=0.0)
-    >>> sol = adjoint.solve_tangent(g, {"x": 1.0}, {"x": 1.0})
-    >>> z = sol.values["z"]
-    >>> bool(abs(sol.tangents["z"] - 1 / (1 + anp.sin(z) / 2)) < 1e-12)
+    >>> g.add_input("theta")
+    >>> g.add_constraint("u", lambda u, th: anp.sin(u) / 3 + th ** 2, ["u", "theta"], init=0.0)
+    >>> sol = adjoint.solve_tangent(g, {"theta": 0.5}, {"theta": 1.0})
+    >>> u = sol.values["u"]                  # du/dθ = 2θ / (1 - cos(u) / 3)
+    >>> bool(abs(sol.tangents["u"] - 2 * 0.5 / (1 - anp.cos(u) / 3)) < 1e-12)
     True
     """
     settings = checked_settings(graph, forward=forward, linear=linear, linear_kind="linear",

@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from solvers.triangular import TriangularPattern
 
-from adjoint.errors import GraphError
+from adjoint.errors import InvalidArgumentError
 from adjoint.graph.cyclic.state import BlockState
 from adjoint.graph.local_partials import assemble
 
@@ -19,7 +19,7 @@ def triangular_multipliers(graph, blocks, lins, values, seed):
     """Multipliers of every node (inputs: the gradient) from the assembled ``(I - J_zz)ᵀ``."""
     cyclic = [b for b in blocks if b.cyclic]
     if cyclic:
-        raise GraphError(
+        raise InvalidArgumentError(
             f"adjoint='triangular' needs an acyclic graph, but [{', '.join(sorted(map(repr, cyclic[0].nodes)))}] "
             f"form a cycle; choose a per-component method instead"
         )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from adjoint.sparse_jacobians.colouring import colour_columns, decompress, seed_matrix
-from adjoint.errors import GraphError
+from adjoint.errors import InvalidArgumentError
 from adjoint.graph.passes import solve_constraints, tangent_pass
 from adjoint.graph.settings import checked_settings
 from adjoint.sparse_jacobians.sparsity import jacobian_pattern
@@ -105,18 +105,18 @@ def sparse_jacobian(graph, inputs, output, wrt=None, *, pattern=None, forward="a
                                 throw=throw, check_finite=check_finite, sweep=sweep,
                                 callback=callback, progress=progress)
     if output not in graph:
-        raise GraphError(f"output {output!r} is not a node of the graph")
+        raise InvalidArgumentError(f"output {output!r} is not a node of the graph")
     wrt = tuple(graph.inputs if wrt is None else ([wrt] if isinstance(wrt, str) else wrt))
     unknown = [x for x in wrt if x not in graph or graph.nodes[x].get("kind") != "input"]
     if unknown:
-        raise GraphError(f"wrt names {unknown[0]!r}, which is not an input; inputs: {graph.inputs}")
+        raise InvalidArgumentError(f"wrt names {unknown[0]!r}, which is not an input; inputs: {graph.inputs}")
     values, blocks, lins, reports = solve_constraints(graph, inputs, settings)
     sizes = {n: int(np.size(v)) for n, v in values.items()}
     n_rows, n_cols = sizes[output], sum(sizes[x] for x in wrt)
     if pattern is None:
         pattern = jacobian_pattern(blocks, lins, wrt, sizes, output)
     elif np.shape(pattern) != (n_rows, n_cols):
-        raise GraphError(f"pattern has shape {np.shape(pattern)}, the Jacobian ({n_rows}, {n_cols})")
+        raise InvalidArgumentError(f"pattern has shape {np.shape(pattern)}, the Jacobian ({n_rows}, {n_cols})")
     colours = colour_columns(pattern)
     seeds = seed_matrix(colours)
     offsets = np.cumsum([0] + [sizes[x] for x in wrt])
