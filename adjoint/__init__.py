@@ -6,26 +6,33 @@ where the graph is acyclic (reverse-mode AD), sparse direct and iterative solves
 constraints form cycles or define a fixed point.
 """
 
-from graphs.constraint_graph import ConstraintGraph
-from graphs.serialisation import load, save
-
 from adjoint.diagnostics import plot
 from adjoint.diagnostics.checks import TaylorResult, check_grads, taylor_test
-from adjoint.sparse_jacobians.coloured_jacobian import ColouredJacobian, sparse_jacobian
-from adjoint.tape.grad import grad, value_and_grad
-from adjoint.errors import (
-    AdjointError, ConvergenceError, ConvergenceWarning, GradientCheckError, GraphError,
-    InvalidArgumentError, MissingDependencyError, MissingRuleError, NonFiniteError,
-    SingularSystemError, UnsupportedFunctionError,
-)
-from adjoint.implicit.fixed_point import fixed_point
 from adjoint.diagnostics.hutchinson import FrobeniusEstimate, frobenius_estimate, jacobian_penalty
-from adjoint.plans.plan import Plan, compile  # noqa: A004 - adjoint.compile, as jax.jit: a namespaced name
+from adjoint.errors import (
+    AdjointError,
+    ConvergenceError,
+    ConvergenceWarning,
+    GradientCheckError,
+    GraphError,
+    InvalidArgumentError,
+    MissingDependencyError,
+    MissingRuleError,
+    NonFiniteError,
+    SingularSystemError,
+    UnsupportedFunctionError,
+)
 from adjoint.graph.solution import BlockReport, Solution
 from adjoint.graph.solve import solve
-from adjoint.tape.jvp import jacobian, jvp
 from adjoint.graph.solve_tangent import solve_tangent
+from adjoint.implicit.fixed_point import fixed_point
+from adjoint.plans.plan import Plan, compile  # noqa: A004 - adjoint.compile, as jax.jit: a namespaced name
+from adjoint.sparse_jacobians.coloured_jacobian import ColouredJacobian, sparse_jacobian
+from adjoint.tape.grad import grad, value_and_grad
+from adjoint.tape.jvp import jacobian, jvp
 from adjoint.tape.trace import trace
+from graphs.constraint_graph import ConstraintGraph
+from graphs.serialisation import load, save
 
 __all__ = [
     # derivatives of numpy code
@@ -37,6 +44,7 @@ __all__ = [
     "check_grads", "taylor_test", "TaylorResult", "frobenius_estimate", "FrobeniusEstimate",
     "jacobian_penalty", "plot",
     # errors and warnings
-    "AdjointError", "InvalidArgumentError", "MissingDependencyError", "ConvergenceError", "GradientCheckError", "GraphError", "MissingRuleError",
-    "NonFiniteError", "SingularSystemError", "UnsupportedFunctionError", "ConvergenceWarning",
+    "AdjointError", "InvalidArgumentError", "GraphError", "MissingRuleError", "UnsupportedFunctionError",
+    "MissingDependencyError", "ConvergenceError", "SingularSystemError", "NonFiniteError", "GradientCheckError",
+    "ConvergenceWarning",
 ]

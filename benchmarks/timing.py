@@ -2,9 +2,9 @@
 
 import gc
 import os
-from importlib import metadata
 import platform
 import time
+from importlib import metadata
 
 import numpy as np
 

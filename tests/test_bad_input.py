@@ -246,7 +246,7 @@ def test_check_finite_false_turns_the_check_off():
 
 
 def test_errors_share_one_base_class():
-    for _, action, error, _ in CASES:
+    for _, _, error, _ in CASES:
         assert issubclass(error, adjoint.AdjointError)
 
 

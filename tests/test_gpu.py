@@ -10,8 +10,9 @@ try:
 except Exception as e:  # noqa: BLE001 - any CUDA failure means: nothing to run on
     pytest.skip(f"no usable CUDA device ({e}): the GPU backend was not run", allow_module_level=True)
 
-import adjoint  # noqa: E402
 from plan_cases import _close, _wide_args, vector_code, wide_program  # noqa: E402
+
+import adjoint  # noqa: E402
 from solvers.triangular import TriangularPattern  # noqa: E402
 
 

@@ -8,12 +8,11 @@ must equal the dense reference, cost exactly one tangent pass per colour (counte
 banded or diagonal Jacobian must need only a few colours whatever its size.
 """
 
+import autograd
+import autograd.numpy as agnp
 import numpy as np
 import pytest
 import scipy.sparse as sp
-
-import autograd
-import autograd.numpy as agnp
 
 import adjoint
 import adjoint.numpy as anp

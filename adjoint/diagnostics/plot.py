@@ -10,9 +10,8 @@ the Agg canvas directly, so no pyplot state or interactive backend is touched.
 
 import numpy as np
 
-from graphs.structure import strongly_connected_blocks
-
 from adjoint.errors import MissingDependencyError
+from graphs.structure import strongly_connected_blocks
 
 
 def _matplotlib():

@@ -9,7 +9,6 @@ nothing is paid, when neither is asked for.
 
 import sys
 
-
 #: The plain fallback (no tqdm) prints one line every this many iterations, and the last.
 PLAIN_EVERY = 10
 

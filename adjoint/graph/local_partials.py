@@ -12,9 +12,8 @@ needing nothing but VJP / JVP rules, but dense. ``edge_jacobian`` picks between 
 import numpy as np
 import scipy.sparse as sp
 
-from graphs.errors import MissingRuleError
-
 from adjoint.errors import AdjointError
+from graphs.errors import MissingRuleError
 
 #: The largest partial (rows × columns) assembled entry by entry.
 MAX_DENSE_ENTRIES = 4_000_000

@@ -11,13 +11,12 @@ an acyclic node costs one VJP or one JVP, a cyclic block one linear solve.
 import numpy as np
 
 from adjoint.errors import InvalidArgumentError
-from graphs.structure import strongly_connected_blocks
-
 from adjoint.graph.cyclic.block import adjoint_block, forward_block, tangent_block
+from adjoint.graph.cyclic.spectral import reduced_jacobian
 from adjoint.graph.cyclic.substitution import accumulate
 from adjoint.graph.linearisation import argument_values, linearise
 from adjoint.graph.solution import BlockReport
-from adjoint.graph.cyclic.spectral import reduced_jacobian
+from graphs.structure import strongly_connected_blocks
 
 
 def solve_constraints(graph, inputs, settings):
@@ -70,7 +69,9 @@ def input_values(graph, inputs):
     names = graph.inputs
     unknown = [k for k in inputs if k not in names]
     if unknown:
-        raise InvalidArgumentError(f"{unknown[0]!r} was given a value but is not an input of the graph; inputs: {names}")
+        raise InvalidArgumentError(
+            f"{unknown[0]!r} was given a value but is not an input of the graph; inputs: {names}"
+        )
     missing = [x for x in names if x not in inputs]
     if missing:
         raise InvalidArgumentError(f"input {missing[0]!r} has no value; pass it in the inputs dict")
@@ -88,7 +89,9 @@ def input_tangents(graph, values, tangents):
     seeds = {}
     for name, t in tangents.items():
         if name not in values or graph.nodes[name].get("kind") != "input":
-            raise InvalidArgumentError(f"a tangent was given for {name!r}, which is not an input; inputs: {graph.inputs}")
+            raise InvalidArgumentError(
+                f"a tangent was given for {name!r}, which is not an input; inputs: {graph.inputs}"
+            )
         try:
             t = np.asarray(t, dtype=np.float64)
         except (TypeError, ValueError) as e:

@@ -8,7 +8,7 @@ takes ``ż_i = Σ_j (∂f_i/∂z_j) ż_j`` (one JVP), a cyclic component solves
 
 import numpy as np
 
-from adjoint.errors import GraphError, NonFiniteError
+from adjoint.errors import NonFiniteError
 from adjoint.graph.passes import input_tangents, solve_constraints, tangent_pass
 from adjoint.graph.settings import checked_settings
 from adjoint.graph.solution import Solution

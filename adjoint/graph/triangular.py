@@ -8,11 +8,10 @@ instead of one VJP per edge.
 import numpy as np
 import scipy.sparse as sp
 
-from solvers.triangular import TriangularPattern
-
 from adjoint.errors import InvalidArgumentError
 from adjoint.graph.cyclic.state import BlockState
 from adjoint.graph.local_partials import assemble
+from solvers.triangular import TriangularPattern
 
 
 def triangular_multipliers(graph, blocks, lins, values, seed):

@@ -8,16 +8,15 @@ on the caller's tape as one record, and its VJP is the block's adjoint solve
 
 import numpy as np
 
+from adjoint.graph.cyclic.block import adjoint_block, forward_block, tangent_block
+from adjoint.graph.cyclic.spectral import reduced_jacobian
+from adjoint.graph.settings import checked_settings
+from adjoint.graph.solution import BlockReport
+from adjoint.pytree import flatten
 from graphs.constraint_graph import ConstraintGraph
 from graphs.primitive import Primitive
 from graphs.structure import strongly_connected_blocks
 from graphs.tape import Traced, bind
-
-from adjoint.graph.cyclic.block import adjoint_block, forward_block, tangent_block
-from adjoint.pytree import flatten
-from adjoint.graph.settings import checked_settings
-from adjoint.graph.solution import BlockReport
-from adjoint.graph.cyclic.spectral import reduced_jacobian
 
 _STATE = "z"
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from adjoint.sparse_jacobians.colouring import colour_columns, decompress, seed_matrix
 from adjoint.errors import InvalidArgumentError
 from adjoint.graph.passes import solve_constraints, tangent_pass
 from adjoint.graph.settings import checked_settings
+from adjoint.sparse_jacobians.colouring import colour_columns, decompress, seed_matrix
 from adjoint.sparse_jacobians.sparsity import jacobian_pattern
 
 

@@ -12,13 +12,12 @@ residual, on another scale, can stall the line search.
 import numpy as np
 
 import solvers
-
+from adjoint.diagnostics.progress import monitored
+from adjoint.errors import GraphError, NonFiniteError
 from adjoint.graph.cyclic.state import BlockState
 from adjoint.graph.cyclic.substitution import forward_substitute_block
-from adjoint.errors import GraphError, NonFiniteError
-from adjoint.graph.local_partials import reduced_jacobian_matrix
 from adjoint.graph.linearisation import argument_values, evaluate, linearise
-from adjoint.diagnostics.progress import monitored
+from adjoint.graph.local_partials import reduced_jacobian_matrix
 from adjoint.graph.settings import resolve_forward_method
 
 

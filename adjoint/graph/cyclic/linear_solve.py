@@ -16,11 +16,13 @@ import numpy as np
 import scipy.sparse.linalg as spla
 
 import solvers
-
 from adjoint.diagnostics.progress import monitored
 from adjoint.graph.cyclic.state import BlockState, zeros_or
 from adjoint.graph.cyclic.substitution import (
-    accumulate, back_substitute_block, forward_substitute_block, plus,
+    accumulate,
+    back_substitute_block,
+    forward_substitute_block,
+    plus,
 )
 from adjoint.graph.local_partials import assemble
 from adjoint.graph.settings import resolve_linear_method

@@ -16,8 +16,8 @@ to rounding. Each step is one JVP sweep through the block.
 import numpy as np
 import scipy.sparse.linalg as spla
 
-from adjoint.graph.cyclic.substitution import forward_substitute_block
 from adjoint.graph.cyclic.state import BlockState
+from adjoint.graph.cyclic.substitution import forward_substitute_block
 
 #: Arnoldi steps (JVP sweeps through the block) used by ``BlockReport.spectral_radius``.
 DEFAULT_STEPS = 20
