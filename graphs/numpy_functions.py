@@ -8,29 +8,25 @@ so that numpy code applied to traced values dispatches here through NumPy's prot
 import numpy as np
 
 from .errors import UnsupportedFunctionError
+from .primitive import PRIMITIVES, Primitive
 from .rules import elementwise as ew
 from .rules import linalg, reductions, shapes
 from .tape import Traced, record_guard
 
-__all__ = [
-    "add", "subtract", "multiply", "divide", "true_divide", "power", "negative", "absolute", "abs",
-    "sqrt", "square", "reciprocal", "exp", "exp2", "log", "log2", "log10", "log1p", "expm1",
-    "sin", "cos", "tan", "arcsin", "arccos", "arctan", "arctan2", "sinh", "cosh", "tanh",
-    "arcsinh", "arccosh", "arctanh", "maximum", "minimum", "matmul", "outer", "dot", "where",
-    "clip", "sum", "mean", "max", "min", "prod", "amax", "amin", "reshape", "ravel", "transpose",
-    "expand_dims", "squeeze", "broadcast_to", "concatenate", "stack", "hstack", "vstack",
-    "atleast_1d", "array", "asarray", "sparse_matmul",
-]
-
-# Elementwise functions are the primitives themselves.
-add, subtract, multiply, divide, true_divide = ew.add, ew.subtract, ew.multiply, ew.divide, ew.divide
-power, negative, absolute, abs = ew.power, ew.negative, ew.absolute, ew.absolute  # noqa: A001
-sqrt, square, reciprocal, exp, exp2 = ew.sqrt, ew.square, ew.reciprocal, ew.exp, ew.exp2
-log, log2, log10, log1p, expm1 = ew.log, ew.log2, ew.log10, ew.log1p, ew.expm1
-sin, cos, tan, arcsin, arccos, arctan, arctan2 = ew.sin, ew.cos, ew.tan, ew.arcsin, ew.arccos, ew.arctan, ew.arctan2
-sinh, cosh, tanh, arcsinh, arccosh, arctanh = ew.sinh, ew.cosh, ew.tanh, ew.arcsinh, ew.arccosh, ew.arctanh
-maximum, minimum = ew.maximum, ew.minimum
+# Elementwise functions are the primitives of rules/elementwise themselves, under their
+# registered names, so that a primitive added there needs no entry here; where and clip
+# have the functions below instead.
+_ELEMENTWISE = {n: p for n, p in vars(ew).items() if isinstance(p, Primitive) and n not in ("where", "clip")}
+globals().update(_ELEMENTWISE)
+true_divide, abs = _ELEMENTWISE["divide"], _ELEMENTWISE["absolute"]  # noqa: A001 - numpy's aliases
 matmul, outer, dot = linalg.matmul, linalg.outer, linalg.dot
+
+__all__ = [
+    *_ELEMENTWISE, "true_divide", "abs", "matmul", "outer", "dot", "where", "clip", "sum", "mean",
+    "max", "min", "prod", "amax", "amin", "reshape", "ravel", "transpose", "expand_dims", "squeeze",
+    "broadcast_to", "concatenate", "stack", "hstack", "vstack", "atleast_1d", "array", "asarray",
+    "sparse_matmul",
+]
 
 
 def where(condition, x, y):
@@ -160,22 +156,32 @@ def _axis(axis):
     return tuple(axis) if isinstance(axis, list) else axis
 
 
+def _ufunc_equivalents():
+    """Each ufunc that a primitive applies as its ``impl``, to that primitive.
+
+    Read at import, when only the rule tables' primitives are registered: one registered
+    later (a user's ``primitive(np.square, "my_square")``) does not take over numpy's dispatch.
+    """
+    table = {}
+    for prim in PRIMITIVES.values():
+        if isinstance(prim.impl, np.ufunc):
+            if prim.impl in table:
+                raise RuntimeError(f"numpy.{prim.impl.__name__} is the impl of two primitives")
+            table[prim.impl] = prim
+    return table
+
+
 #: numpy functions (via ``__array_function__``) and ufuncs (via ``__array_ufunc__``) that
 #: have a traced equivalent. Anything else applied to a traced value is an error.
 NUMPY_EQUIVALENTS = {
+    **_ufunc_equivalents(),
+    np.reciprocal: ew.reciprocal,  # its impl is 1.0 / x, so that an integer gives a float
     np.sum: sum, np.mean: mean, np.max: max, np.min: min, np.prod: prod,
     np.amax: max, np.amin: min,
     np.reshape: reshape, np.ravel: ravel, np.transpose: transpose, np.expand_dims: expand_dims,
     np.squeeze: squeeze, np.broadcast_to: broadcast_to, np.concatenate: concatenate,
     np.stack: stack, np.hstack: hstack, np.vstack: vstack, np.atleast_1d: atleast_1d,
-    np.where: where, np.clip: clip, np.dot: dot, np.outer: outer, np.matmul: matmul,
-    np.add: add, np.subtract: subtract, np.multiply: multiply, np.true_divide: divide,
-    np.power: power, np.negative: negative, np.absolute: absolute, np.sqrt: sqrt,
-    np.square: square, np.reciprocal: reciprocal, np.exp: exp, np.exp2: exp2, np.log: log,
-    np.log2: log2, np.log10: log10, np.log1p: log1p, np.expm1: expm1, np.sin: sin, np.cos: cos,
-    np.tan: tan, np.arcsin: arcsin, np.arccos: arccos, np.arctan: arctan, np.arctan2: arctan2,
-    np.sinh: sinh, np.cosh: cosh, np.tanh: tanh, np.arcsinh: arcsinh, np.arccosh: arccosh,
-    np.arctanh: arctanh, np.maximum: maximum, np.minimum: minimum,
+    np.where: where, np.clip: clip, np.dot: dot, np.outer: outer,
     np.shape: lambda a: np.shape(_value(a)), np.ndim: lambda a: np.ndim(_value(a)),
     np.size: lambda a: np.size(_value(a)), np.asarray: asarray, np.array: array,
 }

@@ -13,6 +13,9 @@ as autograd's ``defvjp`` does:
   flattened (C-order) result and argument, or ``None`` for a case it does not cover (the
   caller then falls back to reading the partial off VJPs or JVPs).
 
+An elementwise primitive declares its local partials ``∂ans/∂x_k`` once instead, and all
+three rules follow from them (``graphs.rules.elementwise_declaration.defelementwise``).
+
 Rules act on plain numpy values; the adjoint layer evaluates them, nothing traces them.
 """
 
@@ -55,21 +58,18 @@ class Primitive:
 
     def vjp(self, argnum):
         """The VJP rule for argument ``argnum``; raises ``MissingRuleError`` if absent."""
-        rule = self.vjps.get(argnum)
-        if rule is None:
-            raise MissingRuleError(
-                f"primitive '{self.name}' has no VJP rule for argument {argnum}: a derivative "
-                f"flows into it; register one with defvjp, or keep that argument constant"
-            )
-        return rule
+        return self._rule(self.vjps, argnum, "VJP", "a derivative", "defvjp")
 
     def jvp(self, argnum):
         """The JVP rule for argument ``argnum``; raises ``MissingRuleError`` if absent."""
-        rule = self.jvps.get(argnum)
+        return self._rule(self.jvps, argnum, "JVP", "a tangent", "defjvp")
+
+    def _rule(self, table, argnum, kind, what, register):
+        rule = table.get(argnum)
         if rule is None:
             raise MissingRuleError(
-                f"primitive '{self.name}' has no JVP rule for argument {argnum}: a tangent "
-                f"flows into it; register one with defjvp, or keep that argument constant"
+                f"primitive '{self.name}' has no {kind} rule for argument {argnum}: {what} "
+                f"flows into it; register one with {register}, or keep that argument constant"
             )
         return rule
 
@@ -132,7 +132,7 @@ def defpartial(prim, *rules):
 
 def def_variadic_partial(prim, partial):
     """Register a partial rule for a variadic primitive: ``partial(argnum, ans, *args, **params)``."""
-    prim.partials = _Variadic(partial)
+    prim.partials = EveryArgument(partial)
 
 
 def def_variadic(prim, vjp, jvp):
@@ -140,17 +140,28 @@ def def_variadic(prim, vjp, jvp):
 
     ``vjp(argnum, g, ans, *args, **params)`` and ``jvp(argnum, t, ans, *args, **params)``.
     """
-    prim.vjps = _Variadic(vjp)
-    prim.jvps = _Variadic(jvp)
+    prim.vjps = EveryArgument(vjp)
+    prim.jvps = EveryArgument(jvp)
 
 
-class _Variadic(dict):
-    """A rule table answering every argument number with one rule bound to that number."""
+class EveryArgument:
+    """The rule table of a variadic primitive: one ``rule(argnum, ...)`` serves every argument.
+
+    It answers ``get(argnum)``, the one question callers ask of a rule table (a ``dict`` for
+    other primitives), with ``rule`` bound to ``argnum``.
+
+    Examples
+    --------
+    >>> table = EveryArgument(lambda argnum, g: (argnum, g))
+    >>> table.get(2)("g")
+    (2, 'g')
+    """
+
+    __slots__ = ("rule",)
 
     def __init__(self, rule):
-        super().__init__()
         self.rule = rule
 
     def get(self, argnum, default=None):
         rule = self.rule
-        return lambda *a, **kw: rule(argnum, *a, **kw)
+        return lambda *args, **params: rule(argnum, *args, **params)

@@ -23,7 +23,7 @@ import inspect
 import numpy as np
 
 from .errors import GraphError
-from .primitive import PRIMITIVES, _Variadic
+from .primitive import PRIMITIVES, EveryArgument
 
 __all__ = ["PrimitiveConstraint", "add_primitive", "graph_from_tape", "check_application"]
 
@@ -138,7 +138,8 @@ def check_application(name, prim, arity, params):
     >>> check_application("y", PRIMITIVES["sum"], 1, {"where": True})
     Traceback (most recent call last):
     ...
-    graphs.errors.GraphError: node 'y': primitive 'sum' does not take parameter 'where'; its parameters are axis, keepdims
+    graphs.errors.GraphError: node 'y': primitive 'sum' does not take parameter 'where'; its
+    parameters are axis, keepdims
     """
     bad = sorted(set(params) & FORBIDDEN_PARAMS)
     if bad:
@@ -229,7 +230,7 @@ def graph_from_tape(tape, inputs, output, names=None):
         needed.add(i)
         stack.extend(p for p in records[i][3] if p >= 0)
     graph = ConstraintGraph()
-    for i, n in zip(inputs, names):
+    for n in names:
         graph.add_input(n)
     for i in sorted(needed):
         prim, values, params, parents, ans = records[i]
@@ -281,7 +282,7 @@ def _constants(name, constants, n_args):
 def _a_rule(prim):
     """One derivative rule of ``prim`` and the leading arguments it takes before ``g, ans``."""
     for table in (prim.vjps, prim.jvps):
-        if isinstance(table, _Variadic):
+        if isinstance(table, EveryArgument):
             return table.rule, (0,)
         for rule in table.values():
             return rule, ()

@@ -121,7 +121,8 @@ def load(path):
     except UnicodeDecodeError as e:
         raise GraphError(f"{os.fspath(path)!r} is not a UTF-8 JSON file: {e}") from None
     except json.JSONDecodeError as e:
-        raise GraphError(f"{os.fspath(path)!r} is not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}") from None
+        place = f"at line {e.lineno}, column {e.colno}"
+        raise GraphError(f"{os.fspath(path)!r} is not valid JSON: {e.msg} {place}") from None
     except RecursionError:
         raise GraphError(f"{os.fspath(path)!r} nests JSON too deeply to be a graph file") from None
     return from_data(data)
@@ -163,7 +164,9 @@ def to_data(graph):
             primitive=attrs["primitive"],
             args=list(attrs["args"]),
             params={k: _encode_param(v, name, k) for k, v in attrs["params"].items()},
-            constants={str(k): _encode_array(v, name, f"constant at position {k}") for k, v in attrs["constants"].items()},
+            constants={
+                str(k): _encode_array(v, name, f"constant at position {k}") for k, v in attrs["constants"].items()
+            },
             init=None if attrs.get("init") is None else _encode_array(attrs["init"], name, "init"),
         )
     for a, b, positions in graph.edges(data="positions"):
@@ -184,7 +187,8 @@ def from_data(data):
     >>> from_data(data)
     Traceback (most recent call last):
     ...
-    graphs.errors.GraphError: node 'y': unknown primitive 'exec'; it must be registered in graphs.primitive.PRIMITIVES (with graphs.primitive.primitive) before it is used
+    graphs.errors.GraphError: node 'y': unknown primitive 'exec'; it must be registered in
+    graphs.primitive.PRIMITIVES (with graphs.primitive.primitive) before it is used
     """
     if not isinstance(data, dict):
         raise GraphError(f"a graph file holds a JSON object, not {type(data).__name__}")
@@ -263,7 +267,10 @@ def _check_edges(graph, edges):
         source, target, positions = e.get("source"), e.get("target"), e.get("positions")
         _check_name(source, f"source of edge #{k}")
         _check_name(target, f"target of edge #{k}")
-        if not isinstance(positions, list) or not all(isinstance(p, int) and not isinstance(p, bool) for p in positions):
+        integers = isinstance(positions, list) and all(
+            isinstance(p, int) and not isinstance(p, bool) for p in positions
+        )
+        if not integers:
             raise GraphError(f"edge {source!r} -> {target!r}: field 'positions' must be a list of integers")
         found.add((source, target, tuple(positions)))
     expected = {(a, b, tuple(p)) for a, b, p in graph.edges(data="positions")}
@@ -336,7 +343,9 @@ def _decode_shape(shape, node, field, allow_minus_one):
     low = -1 if allow_minus_one else 0
     for n in shape:
         if isinstance(n, bool) or not isinstance(n, int) or n < low:
-            raise GraphError(f"node {node!r}: the {field} {shape!r} has dimension {n!r}; dimensions are integers >= {low}")
+            raise GraphError(
+                f"node {node!r}: the {field} {shape!r} has dimension {n!r}; dimensions are integers >= {low}"
+            )
     size = math.prod(n for n in shape if n >= 0)
     if size > MAX_ARRAY_SIZE:
         raise GraphError(

@@ -290,8 +290,8 @@ def _axes_arg(axes):
 
 
 # The operator methods above resolve these modules at call time; they import this module.
+from . import numpy_protocol as _protocol  # noqa: E402
 from .rules import elementwise as _ops  # noqa: E402
 from .rules import linalg as _linalg  # noqa: E402
 from .rules import reductions as _reductions  # noqa: E402
 from .rules import shapes as _shapes  # noqa: E402
-from . import numpy_protocol as _protocol  # noqa: E402

@@ -4,6 +4,20 @@ Numerics only: nothing here knows about graphs. Every solver returns its answer
 together with a :class:`SolveReport` and never raises because it did not
 converge.
 
+Methods
+    :func:`linear_methods` and :func:`nonlinear_methods` give the names, from the
+    registries of :mod:`solvers.linear.dispatch` and
+    :mod:`solvers.nonlinear.dispatch` (the one list of them);
+    :func:`capabilities` says what each needs (an assembled matrix, a Jacobian,
+    a JVP) and gives (exact or truncated, GPU arrays, warm starts).
+    :class:`LinearSolver` and :class:`NonlinearSolver` are a method with its
+    settings, checked when made, accepted in place of a name.
+
+Settings
+    :func:`check_options` checks a method name, its options and ``rtol``,
+    ``atol``, ``maxiter`` before any work; the solve functions run the same
+    checks. A bad setting raises :class:`SolverSettingError` (a ``ValueError``).
+
 Tolerance
     Every solve is judged by the one rule stated in :mod:`solvers.tolerance`,
     which also defines the relative residuals reported, the defaults of ``rtol``
@@ -12,10 +26,13 @@ Tolerance
 Report (:class:`SolveReport`)
     ``method``, ``converged``, ``iterations``, ``residual`` (final relative
     residual computed from the returned answer), ``residuals`` (history),
-    ``reason`` (why it stopped, in words: converged, maxiter reached, diverged,
-    singular, ...), ``exact`` (False for truncations such as ``neumann``),
-    ``evaluations`` (operator / map / Jacobian / JVP calls). A diverging solve
-    (:mod:`solvers.monitor`) stops; the best iterate is returned.
+    ``reason`` (why it stopped, in words), ``code`` (why, as one of
+    :data:`solvers.report.CODES`: ``"converged"``, ``"truncated"``,
+    ``"maxiter"``, ``"diverged"``, ``"stagnated"``, ``"breakdown"``,
+    ``"singular"``, defined in :mod:`solvers.report`), ``exact`` (False for
+    truncations such as ``neumann``), ``evaluations`` (operator / map / Jacobian /
+    JVP calls). A diverging solve (:mod:`solvers.monitor`) stops; the best
+    iterate is returned.
 
 Examples
 --------
@@ -26,20 +43,32 @@ Examples
 (array([2.]), True)
 >>> z, report = solve_fixed_point("newton", np.cos, np.zeros(1),
 ...                               jacobian=lambda z: np.diag(-np.sin(z)))
->>> round(float(z[0]), 6), report.converged
-(0.739085, True)
+>>> round(float(z[0]), 6), report.code
+(0.739085, 'converged')
 """
 
-from .linear import LINEAR_METHODS, solve_linear
-from .nonlinear import NONLINEAR_METHODS, solve_fixed_point
-from .report import SolveReport
+from .capabilities import LinearCapabilities, NonlinearCapabilities
+from .errors import SolverSettingError
+from .linear import LinearSolver, solve_linear
+from .methods import capabilities, check_options, linear_methods, nonlinear_methods
+from .nonlinear import NonlinearSolver, solve_fixed_point
+from .report import CODES, CONVERGED_CODES, SolveReport
 from .tolerance import Tolerance
 
 __all__ = [
-    "LINEAR_METHODS",
-    "NONLINEAR_METHODS",
+    "CODES",
+    "CONVERGED_CODES",
+    "LinearCapabilities",
+    "LinearSolver",
+    "NonlinearCapabilities",
+    "NonlinearSolver",
     "SolveReport",
+    "SolverSettingError",
     "Tolerance",
+    "capabilities",
+    "check_options",
+    "linear_methods",
+    "nonlinear_methods",
     "solve_fixed_point",
     "solve_linear",
 ]

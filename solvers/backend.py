@@ -4,6 +4,8 @@ The element-wise solvers (``fixed_point``, ``neumann``, ``anderson``) are writte
 against the namespace returned here, so one code path serves numpy and cupy.
 cupy is optional and imported lazily: only when an object that already is a cupy
 array or a cupyx sparse matrix is passed in, so importing this module never needs it.
+Which methods run on the GPU is declared in their ``CAPABILITIES`` (``gpu``); the
+dispatchers refuse a GPU array for any other (:meth:`solvers.registry.Registry.require_device`).
 """
 
 import importlib
@@ -14,14 +16,32 @@ import scipy.sparse
 import scipy.sparse.linalg
 
 
-def _is_cupy_object(obj) -> bool:
+def on_gpu(obj) -> bool:
+    """Tell whether `obj` is a cupy array or a cupyx sparse matrix, without importing cupy.
+
+    Parameters
+    ----------
+    obj : object
+        Only the module of its type is looked at.
+
+    Returns
+    -------
+    bool
+        True for objects of the ``cupy`` and ``cupyx`` packages.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> on_gpu(np.ones(2)), on_gpu([1.0])
+    (False, False)
+    """
     # Looking at the type's module avoids importing cupy just to ask the question.
     return type(obj).__module__.split(".", 1)[0] in ("cupy", "cupyx")
 
 
 def _host_or_gpu_module(x, host: ModuleType, gpu: str) -> ModuleType:
     # the GPU module is imported only for an object that already belongs to cupy
-    return importlib.import_module(gpu) if _is_cupy_object(x) else host
+    return importlib.import_module(gpu) if on_gpu(x) else host
 
 
 def array_namespace(x) -> ModuleType:
@@ -112,32 +132,3 @@ def sparse_linalg_namespace(x) -> ModuleType:
     'scipy.sparse.linalg'
     """
     return _host_or_gpu_module(x, scipy.sparse.linalg, "cupyx.scipy.sparse.linalg")
-
-
-def require_host(x, method: str) -> None:
-    """Refuse GPU arrays in a method that is implemented with scipy on the host.
-
-    Parameters
-    ----------
-    x : array
-        The right-hand side or starting point of the solve.
-    method : str
-        Name of the method, used in the message.
-
-    Raises
-    ------
-    ValueError
-        If `x` is a cupy array, saying which methods do run on the GPU.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> require_host(np.ones(2), "gmres")  # numpy is fine: nothing happens
-    """
-    if _is_cupy_object(x):
-        raise ValueError(
-            f"method {method!r} runs on scipy in host memory and cannot take a cupy "
-            "array; use 'fixed_point' or 'neumann' (linear) or 'fixed_point' or "
-            "'anderson' (nonlinear), which run on the GPU, or move the data with "
-            "cupy.asnumpy"
-        )

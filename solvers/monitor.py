@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass
 
 from .report import (
+    CONVERGED_CODES,
     SolveReport,
     converged_reason,
     growth_reason,
@@ -31,16 +32,21 @@ GROWTH_LIMIT = 1e12
 
 @dataclass(frozen=True)
 class Stop:
-    """Why an iteration stops: converged or not, in words.
+    """Why an iteration stops: a result code (:data:`solvers.report.CODES`) and words.
 
     Examples
     --------
-    >>> Stop(True, "converged: residual 1e-12 <= tolerance 1e-10").converged
+    >>> Stop("converged", "converged: residual 1e-12 <= tolerance 1e-10").converged
     True
     """
 
-    converged: bool
+    code: str
     reason: str
+
+    @property
+    def converged(self) -> bool:
+        """Whether `code` is one of :data:`solvers.report.CONVERGED_CODES`."""
+        return self.code in CONVERGED_CODES
 
 
 class IterationMonitor:
@@ -194,7 +200,7 @@ class IterationMonitor:
             if self.best_x is None:
                 # nothing finite was ever seen: the only answer is this iterate
                 self._keep(x, residual_norm, scale, math.inf)
-            return Stop(False, nonfinite_reason(iteration))
+            return Stop("diverged", nonfinite_reason(iteration))
         threshold = self.tolerance.threshold(scale)
         # how far from converged; with a zero threshold (rtol = atol = 0, linear
         # only) the scale is fixed, so the residual norm itself orders the iterates
@@ -204,9 +210,9 @@ class IterationMonitor:
         if self._initial_norm is None:
             self._initial_norm = residual_norm
         if residual_norm <= threshold:
-            return Stop(True, converged_reason(self.best_residual, self.best_tolerance))
+            return Stop("converged", converged_reason(self.best_residual, self.best_tolerance))
         if residual_norm > GROWTH_LIMIT * self._initial_norm:
-            return Stop(False, growth_reason(iteration, residual_norm / self._initial_norm))
+            return Stop("diverged", growth_reason(iteration, residual_norm / self._initial_norm))
         return None
 
     def _keep(self, x, residual_norm, scale, key):
@@ -246,7 +252,7 @@ class IterationMonitor:
         """
         if stop is None:
             stop = Stop(
-                False,
+                "maxiter",
                 maxiter_reason(self.iterations, self.best_residual, self.best_tolerance),
             )
         return SolveReport(
@@ -258,4 +264,5 @@ class IterationMonitor:
             reason=stop.reason,
             exact=exact,
             evaluations=evaluations,
+            code=stop.code,
         )

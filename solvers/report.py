@@ -1,12 +1,46 @@
 """The structured result every solver returns next to its answer, and its wording.
 
 Nothing in this package raises because a solve did not converge: the report says
-so (``converged=False``) and why (``reason``), and the best iterate found is the
-answer returned. The residuals in a report are relative; see
-:mod:`solvers.tolerance` for the rule and the scales.
+so (``converged=False``), why in words (``reason``) and why in one word (``code``),
+and the best iterate found is the answer returned. The residuals in a report are
+relative; see :mod:`solvers.tolerance` for the rule and the scales.
+
+Result codes
+------------
+``code`` is one of :data:`CODES`, set by every method the same way (scipy's
+``info`` is the model: 0 success, > 0 out of iterations, < 0 breakdown):
+
+``"converged"``
+    The answer meets the tolerance rule (a zero right-hand side included; a
+    scipy Krylov success whose true residual is within 10 times the tolerance
+    included, and said so in ``reason``).
+``"truncated"``
+    A truncation done as asked (``neumann``, ``jfb``): ``converged=True``,
+    ``exact=False``, the tolerance not applied.
+``"maxiter"``
+    The iteration budget ran out before the tolerance was met.
+``"diverged"``
+    A NaN or infinite residual, or a residual grown past
+    :data:`solvers.monitor.GROWTH_LIMIT` times the initial one.
+``"stagnated"``
+    No further progress: a Krylov restart that did not reduce the true residual,
+    a Newton line search that found no sufficient decrease.
+``"breakdown"``
+    An inner step failed: scipy returned ``info < 0``, or the inner GMRES of
+    ``newton_krylov`` did not reduce the Newton residual at all.
+``"singular"``
+    ``I - K`` or ``I - J_F`` is singular, exactly or numerically (a direct solve
+    whose residual misses the tolerance; a Newton system LU could not solve).
+
+``converged`` is ``True`` exactly for the codes in :data:`CONVERGED_CODES`.
 """
 
 from dataclasses import dataclass
+
+#: Every value of ``SolveReport.code``, in the order of the module docstring.
+CODES = ("converged", "truncated", "maxiter", "diverged", "stagnated", "breakdown", "singular")
+#: The codes of a solve that did what was asked: ``SolveReport.converged`` is True.
+CONVERGED_CODES = ("converged", "truncated")
 
 
 @dataclass
@@ -37,12 +71,24 @@ class SolveReport:
     evaluations : int
         Applications of the operator ``K``, the map ``F``, the Jacobian or the
         Jacobian–vector product, all counted, residual checks included.
+    code : str
+        Why the solve stopped, one of :data:`CODES` (module docstring).
+        Optional for a converged report, which gets ``"converged"``
+        (``"truncated"`` if not `exact`); required otherwise.
+
+    Raises
+    ------
+    ValueError
+        If `code` is not one of :data:`CODES`, is missing for a report that did
+        not converge, or disagrees with `converged`.
 
     Examples
     --------
     >>> report = SolveReport("direct", True, 1, 1e-16, [], "converged: residual 1e-16 <= tolerance 1e-10")
-    >>> report.converged, report.exact
-    (True, True)
+    >>> report.converged, report.exact, report.code
+    (True, True, 'converged')
+    >>> SolveReport("gmres", False, 5, 0.1, [], "maxiter reached: ...", code="maxiter").code
+    'maxiter'
     """
 
     method: str
@@ -53,6 +99,17 @@ class SolveReport:
     reason: str
     exact: bool = True
     evaluations: int = 0
+    code: str | None = None
+
+    def __post_init__(self):
+        if self.code is None and self.converged:
+            self.code = "converged" if self.exact else "truncated"
+        if self.code not in CODES:
+            raise ValueError(f"code must be one of {', '.join(CODES)}, got {self.code!r}")
+        if self.converged != (self.code in CONVERGED_CODES):
+            raise ValueError(
+                f"code {self.code!r} contradicts converged={self.converged!r}"
+            )
 
 
 def converged_reason(residual: float, tolerance: float) -> str:

@@ -26,10 +26,16 @@ of the operator ``K`` or the map ``F`` (Newton methods: one Newton step). Each
 method documents the small exceptions (a Krylov restart recomputes a residual, a
 starting point is checked once). ``None`` selects the method's default,
 :data:`ITERATIVE_MAXITER` or :data:`NEWTON_MAXITER`.
+
+These three settings are validated here and nowhere else (:class:`Tolerance`),
+raising :class:`~solvers.errors.SolverSettingError`. How a solve ended is told by
+its report's ``code`` (``"converged"``, ``"maxiter"``, ...), defined with the
+report in :mod:`solvers.report`.
 """
 
 from dataclasses import dataclass, replace
 
+from .errors import SolverSettingError
 from .settings import require_finite_nonnegative, require_integer
 
 LINEAR_RTOL = 1e-10
@@ -41,6 +47,11 @@ NONLINEAR_ATOL = 1e-12
 ITERATIVE_MAXITER = 1000
 #: Default ``maxiter`` (Newton steps) of ``newton`` and ``newton_krylov``.
 NEWTON_MAXITER = 50
+
+
+def _or(value, default):
+    return default if value is None else value
+
 
 @dataclass(frozen=True)
 class Tolerance:
@@ -58,7 +69,7 @@ class Tolerance:
 
     Raises
     ------
-    ValueError
+    SolverSettingError
         If a setting is out of range; the message names it, gives the value and
         says what is allowed.
 
@@ -72,7 +83,7 @@ class Tolerance:
     >>> Tolerance(rtol=-1, atol=0.0)
     Traceback (most recent call last):
     ...
-    ValueError: rtol must be a finite number >= 0, got -1
+    solvers.errors.SolverSettingError: rtol must be a finite number >= 0, got -1
     """
 
     rtol: float = LINEAR_RTOL
@@ -89,12 +100,12 @@ class Tolerance:
             )
 
     @classmethod
-    def linear(cls, rtol=LINEAR_RTOL, atol=LINEAR_ATOL, maxiter=None) -> "Tolerance":
-        """Settings of a linear solve, with the linear defaults.
+    def linear(cls, rtol=None, atol=None, maxiter=None) -> "Tolerance":
+        """Settings of a linear solve; ``None`` takes the linear default.
 
         Parameters
         ----------
-        rtol, atol : float, optional
+        rtol, atol : float or None, optional
             Defaults ``1e-10`` and ``0.0``.
         maxiter : int or None, optional
 
@@ -106,18 +117,18 @@ class Tolerance:
         --------
         >>> Tolerance.linear()
         Tolerance(rtol=1e-10, atol=0.0, maxiter=None)
+        >>> Tolerance.linear(atol=1e-14).atol
+        1e-14
         """
-        return cls(rtol=rtol, atol=atol, maxiter=maxiter)
+        return cls(rtol=_or(rtol, LINEAR_RTOL), atol=_or(atol, LINEAR_ATOL), maxiter=maxiter)
 
     @classmethod
-    def nonlinear(
-        cls, rtol=NONLINEAR_RTOL, atol=NONLINEAR_ATOL, maxiter=None
-    ) -> "Tolerance":
-        """Settings of a nonlinear solve, with the nonlinear defaults.
+    def nonlinear(cls, rtol=None, atol=None, maxiter=None) -> "Tolerance":
+        """Settings of a nonlinear solve; ``None`` takes the nonlinear default.
 
         Parameters
         ----------
-        rtol, atol : float, optional
+        rtol, atol : float or None, optional
             Defaults ``1e-10`` and ``1e-12``; not both zero.
         maxiter : int or None, optional
 
@@ -127,7 +138,7 @@ class Tolerance:
 
         Raises
         ------
-        ValueError
+        SolverSettingError
             If a setting is out of range or both tolerances are zero.
 
         Examples
@@ -137,11 +148,12 @@ class Tolerance:
         >>> Tolerance.nonlinear(rtol=0, atol=0)
         Traceback (most recent call last):
         ...
-        ValueError: rtol and atol must not both be zero for a nonlinear solve (the scale norm(z) may be zero), got rtol=0, atol=0
+        solvers.errors.SolverSettingError: rtol and atol must not both be zero for a nonlinear solve (the scale norm(z) may be zero), got rtol=0, atol=0
         """
-        tolerance = cls(rtol=rtol, atol=atol, maxiter=maxiter)
+        tolerance = cls(rtol=_or(rtol, NONLINEAR_RTOL), atol=_or(atol, NONLINEAR_ATOL),
+                        maxiter=maxiter)
         if tolerance.rtol == 0 and tolerance.atol == 0:
-            raise ValueError(
+            raise SolverSettingError(
                 "rtol and atol must not both be zero for a nonlinear solve "
                 f"(the scale norm(z) may be zero), got rtol={rtol!r}, atol={atol!r}"
             )

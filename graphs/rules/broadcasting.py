@@ -2,7 +2,6 @@
 
 import numpy as np
 
-
 _SCALARS = (float, np.float64, int)
 
 

@@ -1,17 +1,19 @@
 """Elementwise primitives (arithmetic, exp/log, trigonometric, selections) and their rules.
 
-Binary rules unbroadcast their cotangents, so scalars and arrays mix on either side.
-Sparse partials are diagonal up to broadcasting; ``partials.elementwise`` reads their
-entries off the JVP rules, so each derivative formula is written once.
+Each derivative is declared once, as the local partials ``∂ans/∂x_k`` (``defelementwise``),
+which give the VJP, the JVP and the sparse partial; their rules unbroadcast cotangents, so
+scalars and arrays mix on either side. A new elementwise primitive needs only its two lines
+here: ``adjoint.numpy``, NumPy's dispatch and saved graphs find it by its registered name.
 """
 
 import numpy as np
 
 from ..primitive import defjvp, defpartial, defvjp, primitive
+from . import partials
 from .broadcasting import broadcast_like as bl
 from .broadcasting import on_gpu
 from .broadcasting import unbroadcast as ub
-from . import partials
+from .elementwise_declaration import defelementwise
 
 add = primitive(np.add, "add")
 subtract = primitive(np.subtract, "subtract")
@@ -60,135 +62,63 @@ def _tie_share(x, ans, y):
     return (x == ans) / (1.0 + (x == y))
 
 
-# --- VJP table -------------------------------------------------------------------------
-defvjp(add, lambda g, ans, x, y: ub(g, x), lambda g, ans, x, y: ub(g, y))
-defvjp(subtract, lambda g, ans, x, y: ub(g, x), lambda g, ans, x, y: ub(-g, y))
-defvjp(multiply, lambda g, ans, x, y: ub(g * y, x), lambda g, ans, x, y: ub(g * x, y))
-defvjp(divide, lambda g, ans, x, y: ub(g / y, x), lambda g, ans, x, y: ub(-g * ans / y, y))
-defvjp(
+# --- Local partials ∂ans/∂x_k -----------------------------------------------------------
+defelementwise(add, 1, 1)
+defelementwise(subtract, 1, -1)
+defelementwise(multiply, lambda ans, x, y: y, lambda ans, x, y: x)
+defelementwise(divide, lambda ans, x, y: 1.0 / y, lambda ans, x, y: -ans / y)
+defelementwise(
     power,
-    lambda g, ans, x, y: ub(g * y * np.power(x, np.where(y, y - 1, 1.0)), x),
-    lambda g, ans, x, y: ub(g * _log_or_zero(x) * ans, y),
+    lambda ans, x, y: y * np.power(x, np.where(y, y - 1, 1.0)),
+    lambda ans, x, y: _log_or_zero(x) * ans,
 )
-defvjp(negative, lambda g, ans, x: -g)
-defvjp(absolute, lambda g, ans, x: g * np.sign(x))
-defvjp(sqrt, lambda g, ans, x: g * 0.5 / ans)
-defvjp(square, lambda g, ans, x: g * 2.0 * x)
-defvjp(reciprocal, lambda g, ans, x: -g * ans * ans)
-defvjp(exp, lambda g, ans, x: g * ans)
-defvjp(exp2, lambda g, ans, x: g * ans * np.log(2.0))
-defvjp(log, lambda g, ans, x: g / x)
-defvjp(log2, lambda g, ans, x: g / (x * np.log(2.0)))
-defvjp(log10, lambda g, ans, x: g / (x * np.log(10.0)))
-defvjp(log1p, lambda g, ans, x: g / (1.0 + x))
-defvjp(expm1, lambda g, ans, x: g * (ans + 1.0))
-defvjp(sin, lambda g, ans, x: g * np.cos(x))
-defvjp(cos, lambda g, ans, x: -g * np.sin(x))
-defvjp(tan, lambda g, ans, x: g / np.cos(x) ** 2)
-defvjp(arcsin, lambda g, ans, x: g / np.sqrt(1.0 - x * x))
-defvjp(arccos, lambda g, ans, x: -g / np.sqrt(1.0 - x * x))
-defvjp(arctan, lambda g, ans, x: g / (1.0 + x * x))
-defvjp(
-    arctan2,
-    lambda g, ans, y, x: ub(g * x / (x * x + y * y), y),
-    lambda g, ans, y, x: ub(-g * y / (x * x + y * y), x),
+defelementwise(negative, -1)
+defelementwise(absolute, lambda ans, x: np.sign(x))
+defelementwise(sqrt, lambda ans, x: 0.5 / ans)
+defelementwise(square, lambda ans, x: 2.0 * x)
+defelementwise(reciprocal, lambda ans, x: -ans * ans)
+defelementwise(exp, lambda ans, x: ans)
+defelementwise(exp2, lambda ans, x: ans * np.log(2.0))
+defelementwise(log, lambda ans, x: 1.0 / x)
+defelementwise(log2, lambda ans, x: 1.0 / (x * np.log(2.0)))
+defelementwise(log10, lambda ans, x: 1.0 / (x * np.log(10.0)))
+defelementwise(log1p, lambda ans, x: 1.0 / (1.0 + x))
+defelementwise(expm1, lambda ans, x: ans + 1.0)
+defelementwise(sin, lambda ans, x: np.cos(x))
+defelementwise(cos, lambda ans, x: -np.sin(x))
+defelementwise(tan, lambda ans, x: 1.0 / np.cos(x) ** 2)
+defelementwise(arcsin, lambda ans, x: 1.0 / np.sqrt(1.0 - x * x))
+defelementwise(arccos, lambda ans, x: -1.0 / np.sqrt(1.0 - x * x))
+defelementwise(arctan, lambda ans, x: 1.0 / (1.0 + x * x))
+defelementwise(arctan2, lambda ans, y, x: x / (x * x + y * y), lambda ans, y, x: -y / (x * x + y * y))
+defelementwise(sinh, lambda ans, x: np.cosh(x))
+defelementwise(cosh, lambda ans, x: np.sinh(x))
+defelementwise(tanh, lambda ans, x: 1.0 - ans * ans)
+defelementwise(arcsinh, lambda ans, x: 1.0 / np.sqrt(x * x + 1.0))
+defelementwise(arccosh, lambda ans, x: 1.0 / np.sqrt(x * x - 1.0))
+defelementwise(arctanh, lambda ans, x: 1.0 / (1.0 - x * x))
+defelementwise(maximum, lambda ans, x, y: _tie_share(x, ans, y), lambda ans, x, y: _tie_share(y, ans, x))
+defelementwise(minimum, lambda ans, x, y: _tie_share(x, ans, y), lambda ans, x, y: _tie_share(y, ans, x))
+defelementwise(
+    clip,
+    lambda ans, x, lo, hi: np.logical_and(ans != lo, ans != hi),
+    lambda ans, x, lo, hi: ans == lo,
+    lambda ans, x, lo, hi: ans == hi,
 )
-defvjp(sinh, lambda g, ans, x: g * np.cosh(x))
-defvjp(cosh, lambda g, ans, x: g * np.sinh(x))
-defvjp(tanh, lambda g, ans, x: g * (1.0 - ans * ans))
-defvjp(arcsinh, lambda g, ans, x: g / np.sqrt(x * x + 1.0))
-defvjp(arccosh, lambda g, ans, x: g / np.sqrt(x * x - 1.0))
-defvjp(arctanh, lambda g, ans, x: g / (1.0 - x * x))
-defvjp(
-    maximum,
-    lambda g, ans, x, y: ub(g * _tie_share(x, ans, y), x),
-    lambda g, ans, x, y: ub(g * _tie_share(y, ans, x), y),
-)
-defvjp(
-    minimum,
-    lambda g, ans, x, y: ub(g * _tie_share(x, ans, y), x),
-    lambda g, ans, x, y: ub(g * _tie_share(y, ans, x), y),
-)
-defvjp(
-    where,
+
+# where is a selection, not a product: its cotangent is where(c, g, 0), which keeps a
+# non-finite g out of the branch not taken, where g * c would give inf * 0 = nan. So it keeps
+# explicit rules, and its sparse partial reads the entries off the JVP rules.
+_where_vjp = (
     None,
     lambda g, ans, c, x, y: ub(np.where(c, g, 0.0), x),
     lambda g, ans, c, x, y: ub(np.where(c, 0.0, g), y),
 )
-defvjp(
-    clip,
-    lambda g, ans, x, lo, hi: ub(g * np.logical_and(ans != lo, ans != hi), x),
-    lambda g, ans, x, lo, hi: ub(g * (ans == lo), lo),
-    lambda g, ans, x, lo, hi: ub(g * (ans == hi), hi),
-)
-
-# --- JVP table -------------------------------------------------------------------------
-defjvp(add, lambda t, ans, x, y: bl(t, ans), lambda t, ans, x, y: bl(t, ans))
-defjvp(subtract, lambda t, ans, x, y: bl(t, ans), lambda t, ans, x, y: bl(-t, ans))
-defjvp(multiply, lambda t, ans, x, y: bl(t * y, ans), lambda t, ans, x, y: bl(t * x, ans))
-defjvp(divide, lambda t, ans, x, y: bl(t / y, ans), lambda t, ans, x, y: bl(-t * ans / y, ans))
-defjvp(
-    power,
-    lambda t, ans, x, y: bl(t * y * np.power(x, np.where(y, y - 1, 1.0)), ans),
-    lambda t, ans, x, y: bl(t * _log_or_zero(x) * ans, ans),
-)
-defjvp(negative, lambda t, ans, x: -t)
-defjvp(absolute, lambda t, ans, x: t * np.sign(x))
-defjvp(sqrt, lambda t, ans, x: t * 0.5 / ans)
-defjvp(square, lambda t, ans, x: t * 2.0 * x)
-defjvp(reciprocal, lambda t, ans, x: -t * ans * ans)
-defjvp(exp, lambda t, ans, x: t * ans)
-defjvp(exp2, lambda t, ans, x: t * ans * np.log(2.0))
-defjvp(log, lambda t, ans, x: t / x)
-defjvp(log2, lambda t, ans, x: t / (x * np.log(2.0)))
-defjvp(log10, lambda t, ans, x: t / (x * np.log(10.0)))
-defjvp(log1p, lambda t, ans, x: t / (1.0 + x))
-defjvp(expm1, lambda t, ans, x: t * (ans + 1.0))
-defjvp(sin, lambda t, ans, x: t * np.cos(x))
-defjvp(cos, lambda t, ans, x: -t * np.sin(x))
-defjvp(tan, lambda t, ans, x: t / np.cos(x) ** 2)
-defjvp(arcsin, lambda t, ans, x: t / np.sqrt(1.0 - x * x))
-defjvp(arccos, lambda t, ans, x: -t / np.sqrt(1.0 - x * x))
-defjvp(arctan, lambda t, ans, x: t / (1.0 + x * x))
-defjvp(
-    arctan2,
-    lambda t, ans, y, x: bl(t * x / (x * x + y * y), ans),
-    lambda t, ans, y, x: bl(-t * y / (x * x + y * y), ans),
-)
-defjvp(sinh, lambda t, ans, x: t * np.cosh(x))
-defjvp(cosh, lambda t, ans, x: t * np.sinh(x))
-defjvp(tanh, lambda t, ans, x: t * (1.0 - ans * ans))
-defjvp(arcsinh, lambda t, ans, x: t / np.sqrt(x * x + 1.0))
-defjvp(arccosh, lambda t, ans, x: t / np.sqrt(x * x - 1.0))
-defjvp(arctanh, lambda t, ans, x: t / (1.0 - x * x))
-defjvp(
-    maximum,
-    lambda t, ans, x, y: bl(t * _tie_share(x, ans, y), ans),
-    lambda t, ans, x, y: bl(t * _tie_share(y, ans, x), ans),
-)
-defjvp(
-    minimum,
-    lambda t, ans, x, y: bl(t * _tie_share(x, ans, y), ans),
-    lambda t, ans, x, y: bl(t * _tie_share(y, ans, x), ans),
-)
-defjvp(
-    where,
+_where_jvp = (
     None,
     lambda t, ans, c, x, y: bl(np.where(c, t, 0.0), ans),
     lambda t, ans, c, x, y: bl(np.where(c, 0.0, t), ans),
 )
-defjvp(
-    clip,
-    lambda t, ans, x, lo, hi: bl(t * np.logical_and(ans != lo, ans != hi), ans),
-    lambda t, ans, x, lo, hi: bl(t * (ans == lo), ans),
-    lambda t, ans, x, lo, hi: bl(t * (ans == hi), ans),
-)
-
-# --- Sparse partial table --------------------------------------------------------------
-for _prim in (
-    add, subtract, multiply, divide, power, negative, absolute, sqrt, square, reciprocal, exp,
-    exp2, log, log2, log10, log1p, expm1, sin, cos, tan, arcsin, arccos, arctan, arctan2, sinh,
-    cosh, tanh, arcsinh, arccosh, arctanh, maximum, minimum, where, clip,
-):
-    defpartial(_prim, *partials.elementwise(_prim))
-del _prim
+defvjp(where, *_where_vjp)
+defjvp(where, *_where_jvp)
+defpartial(where, None, *(partials.elementwise(partials.from_jvp(_where_jvp[k], k), k) for k in (1, 2)))

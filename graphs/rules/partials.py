@@ -4,15 +4,15 @@ A partial ``∂f/∂arg`` is a scipy.sparse matrix of shape ``(ans.size, arg.siz
 flattened (C-order) result and argument. Most primitives fall into three patterns:
 
 * elementwise: every result entry depends on one entry of each argument (broadcasting
-  repeats entries), so the partial is a diagonal times a broadcast matrix, and the diagonal
-  is the JVP rule applied to a tangent of ones;
+  repeats entries), so the partial is a diagonal times a broadcast matrix; the diagonal is
+  the declared local partial (``defelementwise``), or a JVP rule at a tangent of ones;
 * moving entries (reshape, transpose, index, concatenate, ...): a selection matrix, found by
   applying the primitive itself to the array of the argument's flat positions;
 * reductions: every argument entry feeds one result entry, with the weight the VJP rule
   gives to a cotangent of ones.
 
-Deriving the entries from the VJP / JVP rules keeps one source of truth for each derivative:
-the sparse path and the entry-by-entry path compute the same numbers.
+Deriving the entries from the same formula as the VJP / JVP rules keeps one source of truth
+for each derivative: the sparse path and the entry-by-entry path compute the same numbers.
 """
 
 import numpy as np
@@ -62,36 +62,46 @@ def broadcast(x, shape):
     return gather(np.broadcast_to(positions(x), shape), np.size(x))
 
 
-def elementwise(prim):
-    """Partial rules for an elementwise primitive, one per argument, from its JVP rules.
+def elementwise(entries, argnum):
+    """The partial rule of an elementwise primitive for argument ``argnum``, from its entries.
 
     Result entry ``i`` depends on one entry of the argument (the one broadcasting puts there),
-    with derivative ``d_i``: ``∂f/∂arg = diag(d) B``, ``B`` the broadcast matrix. ``d`` is the
-    JVP of a tangent of ones, which has exactly the entries a unit tangent would give.
+    with derivative ``d_i``: ``∂f/∂arg = diag(d) B``, ``B`` the broadcast matrix.
+    ``entries(ans, *args, **params)`` gives ``d``, in any shape that broadcasts to ``ans``'s.
 
     Examples
     --------
-    >>> from graphs.rules.elementwise import multiply
-    >>> d_x, d_y = elementwise(multiply)
+    >>> d_y = elementwise(lambda ans, x, y: x, 1)  # ∂(x * y)/∂y
     >>> x, y = np.array([1.0, 2.0]), np.array(3.0)
-    >>> d_x(x * y, x, y).toarray(), d_y(x * y, x, y).toarray()
-    (array([[3., 0.],
-           [0., 3.]]), array([[1.],
-           [2.]]))
+    >>> d_y(x * y, x, y).toarray()
+    array([[1.],
+           [2.]])
     """
-    n_args = max(prim.jvps) + 1
-    return [_elementwise_rule(prim.jvps.get(k), k) if k in prim.jvps else None for k in range(n_args)]
 
-
-def _elementwise_rule(jvp, argnum):
     def partial(ans, *args, **params):
         x = args[argnum]
         shape = np.shape(ans)
-        d = np.broadcast_to(jvp(np.ones(np.shape(x)), ans, *args, **params), shape)
+        d = np.broadcast_to(entries(ans, *args, **params), shape)
         diagonal = sp.diags(np.ravel(d).astype(float), format="csr")
         return diagonal if np.shape(x) == shape else diagonal @ broadcast(x, shape)
 
     return partial
+
+
+def from_jvp(jvp, argnum):
+    """The entries of an elementwise partial read off a JVP rule: its value at a tangent of ones.
+
+    Examples
+    --------
+    >>> entries = from_jvp(lambda t, ans, x: t * 2.0 * x, 0)
+    >>> entries(None, np.array([1.0, 3.0]))
+    array([2., 6.])
+    """
+
+    def entries(ans, *args, **params):
+        return jvp(np.ones(np.shape(args[argnum])), ans, *args, **params)
+
+    return entries
 
 
 def moved(impl):

@@ -13,11 +13,12 @@ BiCGSTAB's residual is not monotone; the best iterate is returned.
 
 import scipy.sparse.linalg
 
+from ..capabilities import LinearCapabilities
 from ..tolerance import Tolerance
 from . import krylov
 from .system import LinearSystem
 
-NEEDS_EXPLICIT_K = False
+CAPABILITIES = LinearCapabilities(warm_start=True)
 OPTIONS: dict = {}
 
 

@@ -10,12 +10,12 @@ import math
 import numpy
 import scipy.sparse.linalg
 
-from ..backend import require_host
+from ..capabilities import LinearCapabilities
 from ..report import SolveReport, converged_reason
 from ..tolerance import Tolerance, relative
 from .system import LinearSystem
 
-NEEDS_EXPLICIT_K = True
+CAPABILITIES = LinearCapabilities(needs_matrix=True)
 OPTIONS: dict = {}
 
 
@@ -89,7 +89,6 @@ def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback):
     >>> x, report.converged
     (array([2., 2.]), True)
     """
-    require_host(system.b, "direct")
     factors = factorize(system.assemble(sparse=True))
     x = factors.solve(system.b)
     if not numpy.all(numpy.isfinite(x)):
@@ -102,11 +101,11 @@ def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback):
     residual = relative(residual_norm, scale)
     allowed = relative(tolerance.threshold(scale), scale)
     if not math.isfinite(residual):
-        converged, reason = False, "diverged: non-finite residual of the direct solve"
+        code, reason = "diverged", "diverged: non-finite residual of the direct solve"
     elif tolerance.is_met(residual_norm, scale):
-        converged, reason = True, converged_reason(residual, allowed)
+        code, reason = "converged", converged_reason(residual, allowed)
     else:
-        converged = False
+        code = "singular"
         reason = (
             f"inaccurate: direct solve residual {residual:.3g} > tolerance {allowed:.3g} "
             "(I - K is ill-conditioned; estimate its condition number or refine "
@@ -114,12 +113,13 @@ def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback):
         )
     report = SolveReport(
         method="direct",
-        converged=converged,
+        converged=code == "converged",
         iterations=1,
         residual=residual,
         residuals=[residual],
         reason=reason,
         exact=True,
         evaluations=system.applications,
+        code=code,
     )
     return x, report

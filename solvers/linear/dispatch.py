@@ -1,39 +1,65 @@
-"""``solve_linear``: one entry point for every method that solves ``(I - K) x = b``."""
+"""``solve_linear``: one entry point for every method that solves ``(I - K) x = b``.
+
+:data:`LINEAR` is the registry of the linear methods, the one list of their names
+(:func:`solvers.linear_methods`); :class:`LinearSolver` is a method with its
+settings, checked when made.
+"""
 
 from ..backend import array_namespace
+from ..errors import SolverSettingError
+from ..registry import Method, Registry, Solver
 from ..report import SolveReport
-from ..settings import resolve_options, unknown_method_error
-from ..tolerance import LINEAR_ATOL, LINEAR_RTOL, Tolerance
+from ..settings import quoted, require_callback
+from ..tolerance import Tolerance
 from ..vectors import as_vector
 from . import bicgstab, direct, fixed_point, gmres, lgmres, neumann
 from .system import LinearSystem
 
-_MODULES = {
-    "direct": direct,
-    "gmres": gmres,
-    "bicgstab": bicgstab,
-    "lgmres": lgmres,
-    "fixed_point": fixed_point,
-    "neumann": neumann,
-}
+#: The linear methods, in the order :func:`solvers.linear_methods` gives them.
+LINEAR = Registry("linear", [
+    Method("direct", direct),
+    Method("gmres", gmres),
+    Method("bicgstab", bicgstab),
+    Method("lgmres", lgmres),
+    Method("fixed_point", fixed_point),
+    Method("neumann", neumann),
+    Method("jfb", neumann, fixed={"k": 0}),
+], Tolerance.linear)
 
-#: Names accepted by :func:`solve_linear`.
-LINEAR_METHODS = tuple(_MODULES)
+
+class LinearSolver(Solver):
+    """A linear method with its options and tolerance, checked when made.
+
+    See :class:`solvers.registry.Solver` for the parameters and attributes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> solver = LinearSolver("neumann", k=3)
+    >>> x, report = solve_linear(solver, np.array([[0.5]]), np.array([1.0]))
+    >>> x, report.code
+    (array([1.875]), 'truncated')
+    """
+
+    __slots__ = ()
+    registry = LINEAR
 
 
-def solve_linear(method, K, b, *, x0=None, rtol=LINEAR_RTOL, atol=LINEAR_ATOL,
-                 maxiter=None, callback=None, **method_options):
+def solve_linear(method, K, b, *, x0=None, rtol=None, atol=None, maxiter=None,
+                 callback=None, **method_options):
     """Solve ``(I - K) x = b``.
 
     The tolerance rule, the relative residuals reported and the meaning of
-    ``maxiter`` are stated once, in :mod:`solvers.tolerance`. Nothing raises on
-    non-convergence: the report says ``converged=False`` and why, and the best
-    iterate found is returned.
+    ``maxiter`` are stated once, in :mod:`solvers.tolerance`; the result codes of
+    the report, in :mod:`solvers.report`. Nothing raises on non-convergence: the
+    report says ``converged=False`` and why, and the best iterate found is
+    returned. Every setting is checked before any work.
 
     Parameters
     ----------
-    method : str
-        One of :data:`LINEAR_METHODS`:
+    method : str or LinearSolver
+        A :class:`LinearSolver` (which carries its options and tolerance: give
+        none beside it), or one of :func:`solvers.linear_methods`:
 
         ``"direct"``
             SuperLU on the assembled ``I - K``; `K` must be explicit
@@ -48,6 +74,10 @@ def solve_linear(method, K, b, *, x0=None, rtol=LINEAR_RTOL, atol=LINEAR_ATOL,
         ``"neumann"``
             ``x = sum_{m<=k} K^m b``, a truncation (``exact=False``); option
             ``k`` >= 0, default 10 (:mod:`solvers.linear.neumann`).
+        ``"jfb"``
+            ``"neumann"`` with ``k = 0``: ``x = b`` (Jacobian-free backprop).
+
+        What each method needs is in :func:`solvers.capabilities`.
     K : scipy.sparse matrix, 2-D ndarray, LinearOperator or callable
         The operator, of shape ``(n, n)`` with ``n = b.size``; a callable maps a
         vector ``v`` to ``K v``.
@@ -64,7 +94,7 @@ def solve_linear(method, K, b, *, x0=None, rtol=LINEAR_RTOL, atol=LINEAR_ATOL,
         ``callback(iteration, x, residual)`` with the relative residual; each
         method's module says when it is called (GMRES passes ``x=None``).
     **method_options
-        Options of the chosen method; unknown names raise ``ValueError``.
+        Options of the chosen method.
 
     Returns
     -------
@@ -74,10 +104,12 @@ def solve_linear(method, K, b, *, x0=None, rtol=LINEAR_RTOL, atol=LINEAR_ATOL,
 
     Raises
     ------
+    SolverSettingError
+        For an unknown method or option, a setting out of range, a callback that
+        is not callable, ``"direct"`` with a matrix-free `K`, or a host-only
+        method on cupy arrays.
     ValueError
-        For an unknown method or option, a setting out of range, a `K` of the
-        wrong shape, a `b` that is not a finite 1-D vector, or ``"direct"``
-        with a matrix-free `K`.
+        For a `K` of the wrong shape, a `b` that is not a finite 1-D vector.
     TypeError
         If `K` is not one of the accepted forms.
     numpy.linalg.LinAlgError
@@ -88,36 +120,36 @@ def solve_linear(method, K, b, *, x0=None, rtol=LINEAR_RTOL, atol=LINEAR_ATOL,
     >>> import numpy as np
     >>> K = np.array([[0.5, 0.25], [0.0, 0.5]])
     >>> x, report = solve_linear("gmres", K, np.array([1.0, 1.0]))
-    >>> np.allclose(x - K @ x, [1.0, 1.0]), report.converged
-    (True, True)
+    >>> np.allclose(x - K @ x, [1.0, 1.0]), report.converged, report.code
+    (True, True, 'converged')
     >>> x, report = solve_linear("neumann", K, np.array([1.0, 1.0]), k=3)
     >>> report.exact, report.iterations
     (False, 3)
+    >>> x, report = solve_linear("jfb", K, np.array([1.0, 1.0]))
+    >>> x, report.method, report.iterations
+    (array([1., 1.]), 'jfb', 0)
     """
-    module = _MODULES.get(method) if isinstance(method, str) else None
-    if module is None:
-        raise unknown_method_error("linear", method, LINEAR_METHODS)
-    tolerance = Tolerance.linear(rtol=rtol, atol=atol, maxiter=maxiter)
-    options = resolve_options(method, method_options, module.OPTIONS)
+    solver = LinearSolver.coerce(method, method_options, rtol=rtol, atol=atol, maxiter=maxiter)
+    require_callback(callback)
     b = as_vector("b", b)
     if x0 is not None:
         x0 = as_vector("x0", x0, size=b.shape[0], like=b)
-    if callback is not None and not callable(callback):
-        raise ValueError(f"callback must be callable or None, got {callback!r}")
     system = LinearSystem(K, b)
-    if module.NEEDS_EXPLICIT_K and not system.explicit:
-        raise ValueError(
-            f"method {method!r} needs K as an explicit matrix (scipy.sparse or a dense "
+    if solver.capabilities.needs_matrix and not system.explicit:
+        alternatives = LINEAR.names_where(lambda caps: caps.matrix_free and caps.exact)
+        raise SolverSettingError(
+            f"method {solver.method!r} needs K as an explicit matrix (scipy.sparse or a dense "
             "2-D array), got a LinearOperator or callable; use an iterative method "
-            "('gmres', 'bicgstab', 'lgmres', 'fixed_point') or assemble K"
+            f"({quoted(alternatives)}) or assemble K"
         )
+    LINEAR.require_device(solver.method, b)
     xp = array_namespace(b)
     if not bool(xp.any(b)):
         # the solution of (I - K) x = 0 is x = 0 whatever K is, when I - K is regular
         report = SolveReport(
-            method=method, converged=True, iterations=0, residual=0.0, residuals=[],
+            method=solver.method, converged=True, iterations=0, residual=0.0, residuals=[],
             reason="converged: right-hand side b is zero, so x = 0", exact=True,
-            evaluations=0,
+            evaluations=0, code="converged",
         )
         return xp.zeros_like(b), report
-    return module.solve(system, x0=x0, tolerance=tolerance, callback=callback, **options)
+    return solver.solve(system, x0=x0, callback=callback)

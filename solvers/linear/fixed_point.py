@@ -10,16 +10,17 @@ each iteration then makes one update and one application (which gives both the
 residual of the new iterate and the next update). ``evaluations = iterations + 1``.
 """
 
+from ..capabilities import LinearCapabilities
 from ..monitor import IterationMonitor
-from ..settings import require_damping
+from ..settings import Option, require_damping
 from ..tolerance import ITERATIVE_MAXITER, Tolerance
 from .system import LinearSystem
 
-NEEDS_EXPLICIT_K = False
-OPTIONS = {"damping": 1.0}
+CAPABILITIES = LinearCapabilities(warm_start=True, gpu=True)
+OPTIONS = {"damping": Option(1.0, require_damping)}
 
 
-def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback, damping=1.0):
+def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback, damping):
     """Solve ``(I - K) x = b`` by damped fixed-point iteration (rule: :mod:`solvers.tolerance`).
 
     Parameters
@@ -31,8 +32,8 @@ def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback, damping=1
         ``maxiter`` defaults to :data:`solvers.tolerance.ITERATIVE_MAXITER`.
     callback : callable or None
         ``callback(iteration, x, residual)`` after every iteration.
-    damping : float, optional
-        Relaxation factor in (0, 1], default 1.
+    damping : float
+        Relaxation factor in (0, 1] (the option's default is 1).
 
     Returns
     -------
@@ -45,11 +46,10 @@ def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback, damping=1
     >>> import numpy as np
     >>> from solvers.tolerance import Tolerance
     >>> system = LinearSystem(np.array([[0.5]]), np.array([1.0]))
-    >>> x, report = solve(system, x0=None, tolerance=Tolerance(), callback=None)
+    >>> x, report = solve(system, x0=None, tolerance=Tolerance(), callback=None, damping=1.0)
     >>> x.round(8), report.converged
     (array([2.]), True)
     """
-    damping = require_damping(damping)
     tolerance = tolerance.with_default_maxiter(ITERATIVE_MAXITER)
     xp = system.xp
     scale = float(xp.linalg.norm(system.b))

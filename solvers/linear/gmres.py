@@ -19,18 +19,20 @@ nonnormal ``K``.
 
 import scipy.sparse.linalg
 
+from ..capabilities import LinearCapabilities
+from ..settings import Option, optional, require_positive_integer
 from ..tolerance import Tolerance
 from . import krylov
 from .system import LinearSystem
 
-NEEDS_EXPLICIT_K = False
-OPTIONS = {"restart": None}
+CAPABILITIES = LinearCapabilities(warm_start=True)
+OPTIONS = {"restart": Option(None, optional(require_positive_integer))}
 
 #: Restart length used when none is given, capped at n.
 DEFAULT_RESTART = 50
 
 
-def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback, restart=None):
+def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback, restart):
     """Solve ``(I - K) x = b`` with restarted GMRES; see :mod:`solvers.tolerance` for the rule.
 
     Parameters
@@ -42,8 +44,8 @@ def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback, restart=N
         ``maxiter`` counts Arnoldi steps (default 1000).
     callback : callable or None
         ``callback(iteration, None, residual_estimate)`` after every Arnoldi step.
-    restart : int, optional
-        Restart length; default ``min(n, 50)``.
+    restart : int or None
+        Restart length; ``None``: ``min(n, 50)``.
 
     Returns
     -------
@@ -55,11 +57,11 @@ def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback, restart=N
     >>> import numpy as np
     >>> from solvers.tolerance import Tolerance
     >>> system = LinearSystem(np.array([[0.5, 0.2], [0.1, 0.3]]), np.ones(2))
-    >>> x, report = solve(system, x0=None, tolerance=Tolerance(), callback=None)
+    >>> x, report = solve(system, x0=None, tolerance=Tolerance(), callback=None, restart=None)
     >>> report.converged, report.iterations
     (True, 2)
     """
-    restart = krylov.cycle_length("restart", restart, DEFAULT_RESTART, system.n)
+    restart = krylov.cycle_length(restart, DEFAULT_RESTART, system.n)
 
     def chunk(A, b, x, budget, tolerance, progress):
         size, cycles = krylov.split_budget(budget, restart)

@@ -18,17 +18,15 @@ behave like the other methods:
 * a divergence (:mod:`solvers.monitor`), a scipy breakdown (``info < 0``) or a
   chunk that does not reduce the true residual stops the solve with a reason.
 
-Runs on numpy/scipy only (see :func:`solvers.backend.require_host`).
+Runs on numpy/scipy only (``gpu=False`` in the methods' capabilities).
 """
 
 import math
 
 import numpy
 
-from ..backend import require_host
 from ..monitor import IterationMonitor, Stop
 from ..report import converged_reason
-from ..settings import require_integer
 from ..tolerance import ITERATIVE_MAXITER, Tolerance
 from .system import LinearSystem
 
@@ -163,15 +161,13 @@ class KrylovProgress:
         return self.monitor.record(self.steps, x, residual_norm, self.scale)
 
 
-def cycle_length(name: str, value, default: int, n: int) -> int:
+def cycle_length(value, default: int, n: int) -> int:
     """Return a cycle length option (``restart``, ``inner_m``), `default` if ``None``, capped at `n`.
 
     Parameters
     ----------
-    name : str
-        Option name, quoted in the error message.
     value : int or None
-        The value given, a positive integer (else ``ValueError``).
+        The value given, a positive integer (checked with the options).
     default : int
         The method's default length.
     n : int
@@ -183,12 +179,12 @@ def cycle_length(name: str, value, default: int, n: int) -> int:
 
     Examples
     --------
-    >>> cycle_length("restart", None, default=50, n=20)
+    >>> cycle_length(None, default=50, n=20)
     20
-    >>> cycle_length("restart", 5, default=50, n=20)
+    >>> cycle_length(5, default=50, n=20)
     5
     """
-    return min(require_integer(name, default if value is None else value, minimum=1), n)
+    return min(default if value is None else value, n)
 
 
 def split_budget(budget: int, length: int) -> tuple[int, int]:
@@ -268,7 +264,6 @@ def run(method: str, system: LinearSystem, *, x0, tolerance: Tolerance, callback
     >>> report.converged, report.iterations
     (True, 2)
     """
-    require_host(system.b, method)
     tolerance = tolerance.with_default_maxiter(ITERATIVE_MAXITER)
     scale = float(numpy.linalg.norm(system.b))
     monitor = IterationMonitor(tolerance, callback)
@@ -295,7 +290,7 @@ def run(method: str, system: LinearSystem, *, x0, tolerance: Tolerance, callback
         if stop is not None:
             break
         if info < 0:
-            stop = Stop(False, _breakdown_reason(method, info, monitor))
+            stop = Stop("breakdown", _breakdown_reason(method, info, monitor))
         elif progress.steps == steps_before or not residual_norm < previous_norm:
             stop = _scipy_success_stop(info, monitor) or _stagnation_stop(method, info, monitor)
         previous_norm = residual_norm
@@ -313,7 +308,7 @@ def _scipy_success_stop(info, monitor) -> Stop | None:
     if not (info == 0 and monitor.best_residual <= SCIPY_SUCCESS_SLACK * monitor.best_tolerance):
         return None
     return Stop(
-        True,
+        "converged",
         converged_reason(monitor.best_residual, monitor.best_tolerance).replace("<=", "<~")
         + f" (within {SCIPY_SUCCESS_SLACK:g}x: scipy reported success, the true "
         "residual is slightly above the tolerance)",
@@ -322,7 +317,7 @@ def _scipy_success_stop(info, monitor) -> Stop | None:
 
 def _stagnation_stop(method, info, monitor) -> Stop:
     return Stop(
-        False,
+        "stagnated",
         f"stagnated: a restart of scipy {method} did not reduce the true residual "
         f"{monitor.best_residual:.3g} > tolerance {monitor.best_tolerance:.3g}"
         + (" (scipy reported success on its recurrence residual)" if info == 0 else ""),

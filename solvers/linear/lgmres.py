@@ -16,20 +16,28 @@ Options: ``inner_m`` (default ``min(n, 30)``, scipy's default) and ``outer_k``
 
 import scipy.sparse.linalg
 
-from ..settings import require_integer
+from ..capabilities import LinearCapabilities
+from ..settings import (
+    Option,
+    optional,
+    require_nonnegative_integer,
+    require_positive_integer,
+)
 from ..tolerance import Tolerance
 from . import krylov
 from .system import LinearSystem
 
-NEEDS_EXPLICIT_K = False
-OPTIONS = {"inner_m": None, "outer_k": 3}
+CAPABILITIES = LinearCapabilities(warm_start=True)
+OPTIONS = {
+    "inner_m": Option(None, optional(require_positive_integer)),
+    "outer_k": Option(3, require_nonnegative_integer),
+}
 
 #: Inner cycle length used when none is given, capped at n.
 DEFAULT_INNER_M = 30
 
 
-def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback, inner_m=None,
-          outer_k=3):
+def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback, inner_m, outer_k):
     """Solve ``(I - K) x = b`` with LGMRES; see :mod:`solvers.tolerance` for the rule.
 
     Parameters
@@ -41,10 +49,10 @@ def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback, inner_m=N
         ``maxiter`` counts inner steps (default 1000).
     callback : callable or None
         ``callback(iteration, x, residual)`` after every outer iteration.
-    inner_m : int, optional
-        Inner GMRES cycle length; default ``min(n, 30)``.
-    outer_k : int, optional
-        Number of augmentation vectors; default 3.
+    inner_m : int or None
+        Inner GMRES cycle length; ``None``: ``min(n, 30)``.
+    outer_k : int
+        Number of augmentation vectors (the option's default is 3).
 
     Returns
     -------
@@ -56,12 +64,12 @@ def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback, inner_m=N
     >>> import numpy as np
     >>> from solvers.tolerance import Tolerance
     >>> system = LinearSystem(np.array([[0.5, 0.2], [0.1, 0.3]]), np.ones(2))
-    >>> x, report = solve(system, x0=None, tolerance=Tolerance(), callback=None)
+    >>> x, report = solve(system, x0=None, tolerance=Tolerance(), callback=None,
+    ...                   inner_m=None, outer_k=3)
     >>> report.converged
     True
     """
-    inner_m = krylov.cycle_length("inner_m", inner_m, DEFAULT_INNER_M, system.n)
-    outer_k = require_integer("outer_k", outer_k, minimum=0)
+    inner_m = krylov.cycle_length(inner_m, DEFAULT_INNER_M, system.n)
     augmentation: list = []  # scipy's outer_v, kept across chunks
 
     def chunk(A, b, x, budget, tolerance, progress):

@@ -1,5 +1,5 @@
 """Nonlinear solvers for ``z = F(z)``: a module per method, :func:`solve_fixed_point` picks one."""
 
-from .dispatch import NONLINEAR_METHODS, solve_fixed_point
+from .dispatch import NONLINEAR, NonlinearSolver, solve_fixed_point
 
-__all__ = ["NONLINEAR_METHODS", "solve_fixed_point"]
+__all__ = ["NONLINEAR", "NonlinearSolver", "solve_fixed_point"]

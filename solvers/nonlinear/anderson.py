@@ -21,11 +21,22 @@ or cupy.
 
 from collections import deque
 
-from ..settings import require_damping, require_finite_nonnegative, require_integer
+from ..capabilities import NonlinearCapabilities
+from ..settings import (
+    Option,
+    require_damping,
+    require_finite_nonnegative,
+    require_nonnegative_integer,
+)
 from ..tolerance import ITERATIVE_MAXITER, Tolerance
 from .problem import FixedPointProblem, iterate
 
-OPTIONS = {"memory": 5, "damping": 1.0, "regularization": 1e-10}
+CAPABILITIES = NonlinearCapabilities(gpu=True)
+OPTIONS = {
+    "memory": Option(5, require_nonnegative_integer),
+    "damping": Option(1.0, require_damping),
+    "regularization": Option(1e-10, require_finite_nonnegative),
+}
 
 
 def anderson_step(xp, z, g, dZ, dG, *, damping: float, regularization: float):
@@ -72,8 +83,8 @@ def anderson_step(xp, z, g, dZ, dG, *, damping: float, regularization: float):
     return z + damping * g - (DZ + damping * DG) @ gamma
 
 
-def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, memory=5,
-          damping=1.0, regularization=1e-10):
+def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, memory,
+          damping, regularization):
     """Find ``z = F(z)`` by Anderson acceleration; see :mod:`solvers.tolerance` for the rule.
 
     Parameters
@@ -85,12 +96,12 @@ def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, mem
         ``maxiter`` defaults to :data:`solvers.tolerance.ITERATIVE_MAXITER`.
     callback : callable or None
         ``callback(iteration, z, residual)`` after every iteration.
-    memory : int, optional
-        Number ``m`` of differences kept, >= 0; default 5.
-    damping : float, optional
-        Mixing factor in (0, 1]; default 1.
-    regularization : float, optional
-        Tikhonov factor relative to ``||dG||_F^2``, >= 0; default 1e-10.
+    memory : int
+        Number ``m`` of differences kept, >= 0 (option default 5).
+    damping : float
+        Mixing factor in (0, 1] (option default 1).
+    regularization : float
+        Tikhonov factor relative to ``||dG||_F^2``, >= 0 (option default 1e-10).
 
     Returns
     -------
@@ -101,15 +112,14 @@ def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, mem
     Examples
     --------
     >>> import numpy as np
+    >>> from solvers.settings import defaults
     >>> from solvers.tolerance import Tolerance
     >>> problem = FixedPointProblem(lambda z: np.cos(z), np.zeros(1))
-    >>> z, report = solve(problem, np.zeros(1), tolerance=Tolerance.nonlinear(), callback=None)
+    >>> z, report = solve(problem, np.zeros(1), tolerance=Tolerance.nonlinear(), callback=None,
+    ...                   **defaults(OPTIONS))
     >>> bool(abs(np.cos(z[0]) - z[0]) < 1e-10), report.iterations < 15
     (True, True)
     """
-    memory = require_integer("memory", memory, minimum=0)
-    damping = require_damping(damping)
-    regularization = require_finite_nonnegative("regularization", regularization)
     dZ: deque = deque(maxlen=memory)
     dG: deque = deque(maxlen=memory)
 

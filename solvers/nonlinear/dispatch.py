@@ -1,36 +1,107 @@
-"""``solve_fixed_point``: one entry point for every method that solves ``z = F(z)``."""
+"""``solve_fixed_point``: one entry point for every method that solves ``z = F(z)``.
 
-from ..settings import resolve_options, unknown_method_error
-from ..tolerance import NONLINEAR_ATOL, NONLINEAR_RTOL, Tolerance
+:data:`NONLINEAR` is the registry of the nonlinear methods, the one list of their
+names (:func:`solvers.nonlinear_methods`); :class:`NonlinearSolver` is a method
+with its settings, checked when made.
+"""
+
+from operator import attrgetter
+
+from ..errors import SolverSettingError
+from ..registry import Method, Registry, Solver
+from ..settings import quoted, require_callback
+from ..tolerance import Tolerance
 from ..vectors import as_vector
 from . import anderson, fixed_point, newton, newton_krylov
 from .problem import FixedPointProblem
 
-_MODULES = {
-    "fixed_point": fixed_point,
-    "anderson": anderson,
-    "newton": newton,
-    "newton_krylov": newton_krylov,
-}
+#: The nonlinear methods, in the order :func:`solvers.nonlinear_methods` gives them.
+NONLINEAR = Registry("nonlinear", [
+    Method("fixed_point", fixed_point),
+    Method("anderson", anderson),
+    Method("newton", newton),
+    Method("newton_krylov", newton_krylov),
+], Tolerance.nonlinear)
 
-#: Names accepted by :func:`solve_fixed_point`.
-NONLINEAR_METHODS = tuple(_MODULES)
+#: Each derivative a method may need: the argument, the capability, how to pass it.
+_DERIVATIVES = (
+    ("jacobian", "needs_jacobian", "jacobian=lambda z: J_F(z) (a sparse or dense matrix)"),
+    ("jvp", "needs_jvp", "jvp=lambda z, v: J_F(z) @ v"),
+)
 
 
-def solve_fixed_point(method, F, z0, *, rtol=NONLINEAR_RTOL, atol=NONLINEAR_ATOL,
-                      maxiter=None, callback=None, jacobian=None, jvp=None,
-                      **method_options):
-    """Find ``z = F(z)``.
+class NonlinearSolver(Solver):
+    """A nonlinear method with its options and tolerance, checked when made.
 
-    The tolerance rule, the relative residuals reported and the meaning of
-    ``maxiter`` are stated once, in :mod:`solvers.tolerance`. Nothing raises on
-    non-convergence: the report says ``converged=False`` and why, and the best
-    iterate found is returned.
+    See :class:`solvers.registry.Solver` for the parameters and attributes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> solver = NonlinearSolver("anderson", rtol=1e-12, memory=3)
+    >>> z, report = solve_fixed_point(solver, np.cos, np.zeros(1))
+    >>> round(float(z[0]), 6), report.code
+    (0.739085, 'converged')
+    """
+
+    __slots__ = ()
+    registry = NONLINEAR
+
+
+def require_derivatives(method: str, *, jacobian, jvp) -> None:
+    """Refuse a call that lacks a derivative `method` needs (by its capabilities).
 
     Parameters
     ----------
     method : str
-        One of :data:`NONLINEAR_METHODS`:
+        A nonlinear method name.
+    jacobian, jvp : callable or None
+        As passed to :func:`solve_fixed_point` (``None``: not given).
+
+    Raises
+    ------
+    SolverSettingError
+        Saying how to pass the derivative, or which methods do without it.
+
+    Examples
+    --------
+    >>> require_derivatives("newton_krylov", jacobian=None, jvp=lambda z, v: v)
+    >>> require_derivatives("newton", jacobian=None, jvp=None)
+    Traceback (most recent call last):
+    ...
+    solvers.errors.SolverSettingError: method 'newton' needs jacobian=lambda z: J_F(z) (a sparse or dense matrix); pass one, or use method='newton_krylov' with jvp=lambda z, v: J_F(z) @ v, or a derivative-free method ('fixed_point', 'anderson')
+    """
+    capabilities = NONLINEAR[method].capabilities
+    given = {"jacobian": jacobian, "jvp": jvp}
+    for argument, needs, how in _DERIVATIVES:
+        if getattr(capabilities, needs) and given[argument] is None:
+            alternatives = [
+                f"method={other!r} with {other_how}, or "
+                for other_argument, other_needs, other_how in _DERIVATIVES
+                if other_argument != argument
+                for other in NONLINEAR.names_where(attrgetter(other_needs))
+            ]
+            free = quoted(NONLINEAR.names_where(attrgetter("derivative_free")))
+            raise SolverSettingError(
+                f"method {method!r} needs {how}; pass one, or use {''.join(alternatives)}"
+                f"a derivative-free method ({free})"
+            )
+
+
+def solve_fixed_point(method, F, z0, *, rtol=None, atol=None, maxiter=None, callback=None,
+                      jacobian=None, jvp=None, **method_options):
+    """Find ``z = F(z)``.
+
+    As for :func:`solvers.solve_linear`: the rule is that of
+    :mod:`solvers.tolerance`, the report's codes are those of
+    :mod:`solvers.report`, every setting is checked before any work, and a solve
+    that does not converge returns its best iterate with a report that says why.
+
+    Parameters
+    ----------
+    method : str or NonlinearSolver
+        A :class:`NonlinearSolver` (which carries its options and tolerance: give
+        none beside it), or one of :func:`solvers.nonlinear_methods`:
 
         ``"fixed_point"``
             Picard ``z <- (1 - damping) z + damping F(z)``; option ``damping``
@@ -45,6 +116,8 @@ def solve_fixed_point(method, F, z0, *, rtol=NONLINEAR_RTOL, atol=NONLINEAR_ATOL
             Inexact Newton, GMRES on ``jvp``; options ``damping``,
             ``line_search``, ``forcing``, ``inner_maxiter``, ``restart``
             (:mod:`solvers.nonlinear.newton_krylov`).
+
+        What each method needs is in :func:`solvers.capabilities`.
     F : callable
         ``F(z) -> vector`` of the length of `z0`.
     z0 : array_like
@@ -58,13 +131,13 @@ def solve_fixed_point(method, F, z0, *, rtol=NONLINEAR_RTOL, atol=NONLINEAR_ATOL
         ``callback(iteration, z, residual)`` after every iteration, with the
         relative residual.
     jacobian : callable, optional
-        ``jacobian(z) -> J_F(z)``, sparse or dense; required by ``"newton"``,
-        ignored by the others.
+        ``jacobian(z) -> J_F(z)``, sparse or dense; required by a method whose
+        capabilities say ``needs_jacobian`` (``"newton"``), ignored by the others.
     jvp : callable, optional
-        ``jvp(z, v) -> J_F(z) v``; required by ``"newton_krylov"``, ignored by
-        the others.
+        ``jvp(z, v) -> J_F(z) v``; required by a method whose capabilities say
+        ``needs_jvp`` (``"newton_krylov"``), ignored by the others.
     **method_options
-        Options of the chosen method; unknown names raise ``ValueError``.
+        Options of the chosen method.
 
     Returns
     -------
@@ -74,10 +147,13 @@ def solve_fixed_point(method, F, z0, *, rtol=NONLINEAR_RTOL, atol=NONLINEAR_ATOL
 
     Raises
     ------
+    SolverSettingError
+        For an unknown method or option, a setting out of range, a callback that
+        is not callable, a missing ``jacobian`` / ``jvp``, or a host-only method
+        on cupy arrays.
     ValueError
-        For an unknown method or option, a setting out of range, a `z0` that is
-        not a finite 1-D vector, a missing ``jacobian`` / ``jvp``, or an `F`
-        returning the wrong shape.
+        For an `F` that is not callable or returns the wrong shape, a `z0` that
+        is not a finite 1-D vector.
 
     Examples
     --------
@@ -86,30 +162,16 @@ def solve_fixed_point(method, F, z0, *, rtol=NONLINEAR_RTOL, atol=NONLINEAR_ATOL
     >>> bool(np.allclose(z, np.cos(z) / 2)), report.converged
     (True, True)
     >>> z, report = solve_fixed_point("fixed_point", lambda z: z + 1, np.zeros(1), maxiter=20)
-    >>> report.converged, report.reason
-    (False, 'maxiter reached: 20 iterations, residual 0.05 > 1e-10')
+    >>> report.converged, report.code, report.reason
+    (False, 'maxiter', 'maxiter reached: 20 iterations, residual 0.05 > 1e-10')
     """
-    module = _MODULES.get(method) if isinstance(method, str) else None
-    if module is None:
-        raise unknown_method_error("nonlinear", method, NONLINEAR_METHODS)
-    tolerance = Tolerance.nonlinear(rtol=rtol, atol=atol, maxiter=maxiter)
-    options = resolve_options(method, method_options, module.OPTIONS)
+    solver = NonlinearSolver.coerce(method, method_options, rtol=rtol, atol=atol,
+                                    maxiter=maxiter)
     if not callable(F):
         raise ValueError(f"F must be callable, got {F!r}")
-    if callback is not None and not callable(callback):
-        raise ValueError(f"callback must be callable or None, got {callback!r}")
-    if method == "newton" and jacobian is None:
-        raise ValueError(
-            "method 'newton' needs jacobian=lambda z: J_F(z) (a sparse or dense "
-            "matrix); pass one, or use method='newton_krylov' with jvp=lambda z, v: "
-            "J_F(z) @ v, or a derivative-free method ('anderson', 'fixed_point')"
-        )
-    if method == "newton_krylov" and jvp is None:
-        raise ValueError(
-            "method 'newton_krylov' needs jvp=lambda z, v: J_F(z) @ v; pass one, or "
-            "use method='newton' with jacobian=..., or a derivative-free method "
-            "('anderson', 'fixed_point')"
-        )
+    require_callback(callback)
+    require_derivatives(solver.method, jacobian=jacobian, jvp=jvp)
     z0 = as_vector("z0", z0)
+    NONLINEAR.require_device(solver.method, z0)
     problem = FixedPointProblem(F, z0, jacobian=jacobian, jvp=jvp)
-    return module.solve(problem, z0, tolerance=tolerance, callback=callback, **options)
+    return solver.solve(problem, z0, callback=callback)

@@ -10,14 +10,16 @@ both the residual of the new iterate and the next update:
 ``evaluations = iterations + 1``.
 """
 
-from ..settings import require_damping
+from ..capabilities import NonlinearCapabilities
+from ..settings import Option, require_damping
 from ..tolerance import ITERATIVE_MAXITER, Tolerance
 from .problem import FixedPointProblem, iterate
 
-OPTIONS = {"damping": 1.0}
+CAPABILITIES = NonlinearCapabilities(gpu=True)
+OPTIONS = {"damping": Option(1.0, require_damping)}
 
 
-def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, damping=1.0):
+def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, damping):
     """Find ``z = F(z)`` by damped Picard iteration; see :mod:`solvers.tolerance` for the rule.
 
     Parameters
@@ -29,8 +31,8 @@ def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, dam
         ``maxiter`` defaults to :data:`solvers.tolerance.ITERATIVE_MAXITER`.
     callback : callable or None
         ``callback(iteration, z, residual)`` after every iteration.
-    damping : float, optional
-        Relaxation factor in (0, 1], default 1.
+    damping : float
+        Relaxation factor in (0, 1] (the option's default is 1).
 
     Returns
     -------
@@ -43,12 +45,11 @@ def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, dam
     >>> import numpy as np
     >>> from solvers.tolerance import Tolerance
     >>> problem = FixedPointProblem(lambda z: z / 2 + 1, np.zeros(1))
-    >>> z, report = solve(problem, np.zeros(1), tolerance=Tolerance.nonlinear(), callback=None)
+    >>> z, report = solve(problem, np.zeros(1), tolerance=Tolerance.nonlinear(), callback=None,
+    ...                   damping=1.0)
     >>> z.round(6), report.converged
     (array([2.]), True)
     """
-    damping = require_damping(damping)
-
     def picard_step(iteration, current):
         return problem.evaluate(current.z + damping * current.residual)
 

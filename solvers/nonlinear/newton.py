@@ -16,16 +16,20 @@ Jacobian at iteration k"), on a failed line search, and by the usual rules of
 
 import numpy
 
-from ..backend import require_host
+from ..capabilities import NonlinearCapabilities
 from ..linear import direct
 from ..linear.system import LinearSystem
 from ..monitor import Stop
-from ..settings import require_damping
+from ..settings import Option, require_bool, require_damping
 from ..tolerance import NEWTON_MAXITER, Tolerance
 from .line_search import MAX_HALVINGS, backtrack, plain_step
 from .problem import FixedPointProblem, iterate
 
-OPTIONS = {"damping": 1.0, "line_search": True}
+CAPABILITIES = NonlinearCapabilities(needs_jacobian=True)
+OPTIONS = {
+    "damping": Option(1.0, require_damping),
+    "line_search": Option(True, require_bool),
+}
 
 # The Newton system is solved as accurately as LU allows; its tolerance only
 # decides what the linear report calls converged, the step is used regardless.
@@ -50,7 +54,7 @@ def line_search_failure(iteration: int) -> Stop:
     'line search failed at iteration 3: no sufficient decrease of norm(F(z) - z) after 30 halvings'
     """
     return Stop(
-        False,
+        "stagnated",
         f"line search failed at iteration {iteration}: no sufficient decrease of "
         f"norm(F(z) - z) after {MAX_HALVINGS} halvings",
     )
@@ -109,8 +113,8 @@ def newton_steps(method: str, problem: FixedPointProblem, z0, *, tolerance: Tole
                    tolerance=tolerance.with_default_maxiter(NEWTON_MAXITER))
 
 
-def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, damping=1.0,
-          line_search=True):
+def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, damping,
+          line_search):
     """Find ``z = F(z)`` by Newton's method; see :mod:`solvers.tolerance` for the rule.
 
     Parameters
@@ -124,10 +128,10 @@ def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, dam
         :data:`solvers.tolerance.NEWTON_MAXITER`.
     callback : callable or None
         ``callback(iteration, z, residual)`` after every Newton step.
-    damping : float, optional
-        First step length tried, in (0, 1]; default 1.
-    line_search : bool, optional
-        Backtrack on ``||F(z) - z||^2`` (default) or take the damped step as is.
+    damping : float
+        First step length tried, in (0, 1] (option default 1).
+    line_search : bool
+        Backtrack on ``||F(z) - z||^2`` (option default) or take the damped step as is.
 
     Returns
     -------
@@ -137,16 +141,15 @@ def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, dam
     Examples
     --------
     >>> import numpy as np
+    >>> from solvers.settings import defaults
     >>> from solvers.tolerance import Tolerance
     >>> problem = FixedPointProblem(np.cos, np.zeros(1),
     ...                             jacobian=lambda z: np.diag(-np.sin(z)))
-    >>> z, report = solve(problem, np.zeros(1), tolerance=Tolerance.nonlinear(), callback=None)
+    >>> z, report = solve(problem, np.zeros(1), tolerance=Tolerance.nonlinear(), callback=None,
+    ...                   **defaults(OPTIONS))
     >>> report.converged, report.iterations <= 6
     (True, True)
     """
-    require_host(z0, "newton")
-    damping = require_damping(damping)
-
     def lu_direction(iteration, current):
         system = LinearSystem(problem.jacobian(current.z), current.residual)
         try:
@@ -155,14 +158,14 @@ def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, dam
             )
         except numpy.linalg.LinAlgError:
             return Stop(
-                False,
+                "singular",
                 f"singular Jacobian at iteration {iteration}: I - J_F(z) is singular "
                 "(the fixed point may be missing or not isolated); try damping, another "
                 "z0, or 'anderson'",
             )
         if not linear.residual < 1.0:
             return Stop(
-                False,
+                "singular",
                 f"singular Jacobian at iteration {iteration}: the Newton system was "
                 f"solved only to relative residual {linear.residual:.3g}",
             )

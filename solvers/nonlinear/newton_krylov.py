@@ -21,21 +21,52 @@ not reduce the linear residual at all stops the iteration with a reason.
 Runs on numpy/scipy only.
 """
 
-from ..backend import require_host
+from ..capabilities import NonlinearCapabilities
+from ..errors import SolverSettingError
 from ..linear import gmres
 from ..linear.system import LinearSystem
 from ..monitor import Stop
-from ..settings import float_or_nan, require_damping, require_integer
+from ..settings import (
+    Option,
+    float_or_nan,
+    optional,
+    require_bool,
+    require_damping,
+    require_positive_integer,
+)
 from ..tolerance import Tolerance
 from .newton import newton_steps
 from .problem import FixedPointProblem
 
+
+def require_forcing(name: str, value):
+    """Return `value` if it is ``"eisenstat_walker"`` or a number in (0, 1) (as a float).
+
+    Examples
+    --------
+    >>> require_forcing("forcing", "eisenstat_walker"), require_forcing("forcing", 1e-3)
+    ('eisenstat_walker', 0.001)
+    >>> require_forcing("forcing", 1)
+    Traceback (most recent call last):
+    ...
+    solvers.errors.SolverSettingError: forcing must be 'eisenstat_walker' or a number in (0, 1), got 1
+    """
+    if isinstance(value, str) and value == "eisenstat_walker":
+        return value
+    if not 0.0 < float_or_nan(value) < 1.0:
+        raise SolverSettingError(
+            f"{name} must be 'eisenstat_walker' or a number in (0, 1), got {value!r}"
+        )
+    return float(value)
+
+
+CAPABILITIES = NonlinearCapabilities(needs_jvp=True)
 OPTIONS = {
-    "damping": 1.0,
-    "line_search": True,
-    "forcing": "eisenstat_walker",
-    "inner_maxiter": 200,
-    "restart": None,
+    "damping": Option(1.0, require_damping),
+    "line_search": Option(True, require_bool),
+    "forcing": Option("eisenstat_walker", require_forcing),
+    "inner_maxiter": Option(200, require_positive_integer),
+    "restart": Option(None, optional(require_positive_integer)),
 }
 
 ETA_INITIAL = 0.5
@@ -91,7 +122,8 @@ def _forcing_rule(forcing, tolerance):
     Parameters
     ----------
     forcing : "eisenstat_walker" or float
-        The option given: :class:`EisenstatWalker`, or a constant in (0, 1).
+        The option, checked by :func:`require_forcing`: :class:`EisenstatWalker`,
+        or a constant in (0, 1).
     tolerance : Tolerance
         The nonlinear tolerance.
 
@@ -99,34 +131,20 @@ def _forcing_rule(forcing, tolerance):
     -------
     callable
 
-    Raises
-    ------
-    ValueError
-        For any other `forcing`.
-
     Examples
     --------
     >>> from solvers.tolerance import Tolerance
     >>> constant = _forcing_rule(1e-3, Tolerance.nonlinear())
     >>> constant(1.0, 1.0), constant(0.1, 1.0)
     (0.001, 0.001)
-    >>> _forcing_rule(1, Tolerance.nonlinear())
-    Traceback (most recent call last):
-    ...
-    ValueError: forcing must be 'eisenstat_walker' or a number in (0, 1), got 1
     """
     if forcing == "eisenstat_walker":
         return EisenstatWalker(tolerance)
-    eta = float_or_nan(forcing)
-    if not 0.0 < eta < 1.0:
-        raise ValueError(
-            f"forcing must be 'eisenstat_walker' or a number in (0, 1), got {forcing!r}"
-        )
-    return lambda residual_norm, scale: eta
+    return lambda residual_norm, scale: forcing
 
 
-def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, damping=1.0,
-          line_search=True, forcing="eisenstat_walker", inner_maxiter=200, restart=None):
+def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, damping,
+          line_search, forcing, inner_maxiter, restart):
     """Find ``z = F(z)`` by Newton–Krylov; see :mod:`solvers.tolerance` for the rule.
 
     Parameters
@@ -135,12 +153,12 @@ def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, dam
         With a ``jvp``.
     z0, tolerance, callback, damping, line_search
         As for :func:`solvers.nonlinear.newton.solve`.
-    forcing : "eisenstat_walker" or float, optional
+    forcing : "eisenstat_walker" or float
         Forcing-term rule (see the module docstring).
-    inner_maxiter : int, optional
-        GMRES steps per Newton step; default 200.
-    restart : int, optional
-        GMRES restart length; default ``min(n, 50)``.
+    inner_maxiter : int
+        GMRES steps per Newton step (option default 200).
+    restart : int or None
+        GMRES restart length; ``None``: ``min(n, 50)``.
 
     Returns
     -------
@@ -150,15 +168,14 @@ def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, dam
     Examples
     --------
     >>> import numpy as np
+    >>> from solvers.settings import defaults
     >>> from solvers.tolerance import Tolerance
     >>> problem = FixedPointProblem(np.cos, np.zeros(1), jvp=lambda z, v: -np.sin(z) * v)
-    >>> z, report = solve(problem, np.zeros(1), tolerance=Tolerance.nonlinear(), callback=None)
+    >>> z, report = solve(problem, np.zeros(1), tolerance=Tolerance.nonlinear(), callback=None,
+    ...                   **defaults(OPTIONS))
     >>> report.converged
     True
     """
-    require_host(z0, "newton_krylov")
-    damping = require_damping(damping)
-    inner_maxiter = require_integer("inner_maxiter", inner_maxiter, minimum=1)
     forcing_rule = _forcing_rule(forcing, tolerance)
 
     def gmres_direction(iteration, current):
@@ -170,7 +187,7 @@ def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, dam
         )
         if not linear.residual < 1.0:
             return Stop(
-                False,
+                "breakdown",
                 f"linear solve failed at iteration {iteration}: GMRES did not reduce "
                 f"the Newton residual (I - J_F is singular or the JVP is wrong): "
                 f"{linear.reason}",

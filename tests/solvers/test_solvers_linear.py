@@ -8,7 +8,9 @@ import pytest
 import scipy.sparse as sp
 import scipy.sparse.linalg as sla
 
-from solvers import LINEAR_METHODS, solve_linear
+from solvers import linear_methods, solve_linear
+
+LINEAR_METHODS = linear_methods()
 
 ITERATIVE = ("gmres", "bicgstab", "lgmres", "fixed_point")
 RTOL = 1e-10

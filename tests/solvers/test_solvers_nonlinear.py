@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from solvers import NONLINEAR_METHODS, solve_fixed_point
+from solvers import nonlinear_methods, solve_fixed_point
+
+NONLINEAR_METHODS = nonlinear_methods()
 
 
 def cosine_case():
