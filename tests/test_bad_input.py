@@ -158,6 +158,13 @@ def solve_with(**options):
     return run
 
 
+def tangent_with(**options):
+    def run():
+        g = graph(("z", lambda z, x: anp.cos(z) / 2 + x, ["z", "x"], 0.0))
+        adjoint.solve_tangent(g, {"x": 1.0}, {"x": 1.0}, **options)
+    return run
+
+
 def fixed_point_with(**options):
     def run():
         adjoint.fixed_point(lambda z, x: anp.cos(z) / 2 + x, 0.0, 1.0, **options)
@@ -226,6 +233,12 @@ CASES = [
     ("boolean maxiter", solve_with(maxiter=True), adjoint.InvalidArgumentError, r"maxiter must be a positive integer, got True"),
     ("fixed_point negative rtol", fixed_point_with(rtol=-1.0), adjoint.InvalidArgumentError, r"rtol must be a finite number >= 0, got -1"),
     ("fixed_point zero maxiter", fixed_point_with(maxiter=0), adjoint.InvalidArgumentError, r"maxiter must be a positive integer, got 0"),
+    ("unknown adjoint option", solve_with(adjoint="gmres", adjoint_options={"k": 3}), adjoint.InvalidArgumentError, r"adjoint_options has no option 'k' for method 'gmres'; its options are: restart"),
+    ("unknown option under auto", solve_with(adjoint_options={"restrat": 3}), adjoint.InvalidArgumentError, r"adjoint_options has no option 'restrat' for method 'direct', 'gmres'; its options are: restart"),
+    ("bad option value", solve_with(adjoint="neumann", adjoint_options={"k": -1}), adjoint.InvalidArgumentError, r"adjoint_options: .*k"),
+    ("unknown forward option", solve_with(forward="anderson", forward_options={"memroy": 3}), adjoint.InvalidArgumentError, r"forward_options has no option 'memroy' for method 'anderson'"),
+    ("unknown tangent option", tangent_with(linear="gmres", linear_options={"k": 3}), adjoint.InvalidArgumentError, r"linear_options has no option 'k' for method 'gmres'"),
+    ("fixed_point unknown option", fixed_point_with(adjoint="neumann", adjoint_options={"restart": 3}), adjoint.InvalidArgumentError, r"adjoint_options has no option 'restart' for method 'neumann'; its options are: k"),
     ("fn not callable", fn_not_callable, adjoint.GraphError, r"constraint 'y': fn must be callable, got str"),
     ("args a string", args_a_string, adjoint.GraphError, r"constraint 'y': args must be a list of node names, got 'x'; write \['x'\]"),
     ("argnum out of range", argnum_out_of_range, adjoint.GraphError, r"argnum 3 is out of range for a call with 1 arguments"),
@@ -237,6 +250,30 @@ CASES = [
 def test_bad_input_names_the_culprit(action, error, match):
     with pytest.raises(error, match=match):
         action()
+
+
+@pytest.mark.parametrize("options", [
+    {"adjoint": "gmres", "adjoint_options": {"k": 3}},
+    {"forward": "anderson", "forward_options": {"memroy": 3}},
+    {"rtol": -1.0},
+])
+def test_settings_are_refused_before_any_work(options):
+    calls = []
+
+    def f(z, x):
+        calls.append(1)
+        return anp.cos(z) / 2 + x
+
+    with pytest.raises(adjoint.InvalidArgumentError):
+        adjoint.solve(graph(("z", f, ["z", "x"], 0.0)), {"x": 1.0}, "z", **options)
+    assert calls == []
+
+
+def test_shared_options_reach_only_the_methods_that_take_them():
+    g = graph(("z", lambda z, x: anp.cos(z) / 2 + x, ["z", "x"], 0.0))
+    # "auto" is direct on this small block: direct has no restart, GMRES does
+    sol = adjoint.solve(g, {"x": 1.0}, "z", adjoint_options={"restart": 5})
+    assert sol.blocks[0].adjoint.method == "direct"
 
 
 def test_check_finite_false_turns_the_check_off():

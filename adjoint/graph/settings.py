@@ -1,13 +1,26 @@
-"""Method names, the per-block choice of method, and the settings of one solve."""
+"""The settings of one solve over a graph, all checked before any work is done.
+
+Method names and what each method accepts come from the solvers' registries
+(``solvers.linear_methods()``, ``solvers.nonlinear_methods()``); this module adds ``"auto"``,
+the per-component choice of a method (a dict from node to method), and the conversion of the
+solvers' ``SolverSettingError`` into the public ``InvalidArgumentError``.
+
+Options (``forward_options``, ``adjoint_options`` / ``linear_options``) are shared by every
+cyclic component. Each key must be an option of at least one method the choice can lead to
+(``"auto"`` leads to both of its resolutions), and is checked by each such method that has
+it; a component's solve then receives the keys its method accepts.
+"""
 
 from dataclasses import dataclass, field
 
-import numpy as np
+import solvers
+from solvers.linear import LINEAR
+from solvers.nonlinear import NONLINEAR
 
 from adjoint.errors import InvalidArgumentError
 
-FORWARD_METHODS = ("auto", "fixed_point", "anderson", "newton", "newton_krylov")
-ADJOINT_METHODS = ("auto", "direct", "gmres", "bicgstab", "lgmres", "fixed_point", "neumann", "jfb")
+FORWARD_METHODS = ("auto", *solvers.nonlinear_methods())
+LINEAR_METHODS = ("auto", *solvers.linear_methods())
 
 #: ``forward="auto"``: Newton on the assembled Jacobian while the block is small enough for
 #: that to be cheap (it converges quadratically and needs no contraction), else Anderson
@@ -16,11 +29,12 @@ AUTO_NEWTON_MAX_SIZE = 500
 #: ``adjoint="auto"``: sparse direct (exact to rounding) while the block is small, else GMRES
 #: on the matrix-free reduced operator.
 AUTO_DIRECT_MAX_SIZE = 2000
+_AUTO = {"forward": ("newton", "anderson"), "linear": ("direct", "gmres")}
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything ``adjoint.solve`` was told besides the graph: validated once."""
+    """Everything a graph solve was told besides the graph: validated once."""
 
     forward: object = "auto"
     adjoint: object = "auto"
@@ -41,6 +55,14 @@ class Settings:
         """The ``rtol``/``atol``/``maxiter`` given explicitly (solvers default the rest)."""
         return {k: v for k, v in (("rtol", self.rtol), ("atol", self.atol), ("maxiter", self.maxiter)) if v is not None}
 
+    def forward_options_for(self, method):
+        """The forward options that ``method`` accepts."""
+        return {k: v for k, v in self.forward_options.items() if k in NONLINEAR[method].options}
+
+    def linear_options_for(self, method):
+        """The linear options that ``method`` accepts."""
+        return {k: v for k, v in self.adjoint_options.items() if k in LINEAR[method].options}
+
 
 def resolve_linear_method(method, size):
     """The linear method ``"auto"`` stands for on a block of ``size`` scalars; others unchanged."""
@@ -56,18 +78,6 @@ def resolve_forward_method(method, size):
     return "newton" if size <= AUTO_NEWTON_MAX_SIZE else "anderson"
 
 
-def check_method_choice(choice, valid, kind, graph=None):
-    """Raise ``InvalidArgumentError`` unless ``choice`` is a valid name or a dict of node -> valid name."""
-    names = choice.values() if isinstance(choice, dict) else [choice]
-    for name in names:
-        if name not in valid:
-            raise InvalidArgumentError(f"unknown {kind} method {name!r}; choose one of {', '.join(valid)}")
-    if isinstance(choice, dict) and graph is not None:
-        for node in choice:
-            if node is not None and node not in graph:  # key None: the default method
-                raise InvalidArgumentError(f"{kind}= names node {node!r}, which is not in the graph")
-
-
 def method_for(choice, block, kind):
     """The method ``choice`` assigns to ``block``: a name, or a dict from node to name."""
     if not isinstance(choice, dict):
@@ -81,35 +91,102 @@ def method_for(choice, block, kind):
     return named.pop() if named else choice.get(None, "auto")
 
 
-def checked_settings(graph=None, *, forward="auto", linear="auto", linear_kind="adjoint", rtol=None,
-                     atol=None, maxiter=None, forward_options=None, linear_options=None, throw=True,
-                     check_finite=True, sweep="jacobi", callback=None, progress=False):
+#: The keywords of the public solve functions that ``checked_settings`` reads.
+KEYWORDS = ("forward", "adjoint", "linear", "rtol", "atol", "maxiter", "forward_options",
+            "adjoint_options", "linear_options", "throw", "check_finite", "sweep", "callback",
+            "progress")
+
+
+def checked_settings(graph, keywords):
     """Validate every setting of a solve, before any work, and bundle them in ``Settings``.
 
-    ``linear`` is the linear method of the cyclic components (``adjoint=`` of ``solve``,
-    ``linear=`` of the tangent solves: ``linear_kind`` names it in messages). Raises
-    ``InvalidArgumentError`` naming the setting at fault.
+    Parameters
+    ----------
+    graph : ConstraintGraph or None
+        Nodes named in a per-component method dict must be in it (``None``: not checked).
+    keywords : dict
+        The public function's keyword arguments (its ``locals()``; other names are ignored).
+        The linear method is ``adjoint=`` (``solve``, ``fixed_point``) or ``linear=``
+        (``solve_tangent``, ``sparse_jacobian``), with ``adjoint_options`` or
+        ``linear_options``; messages use the keyword given.
+
+    Raises
+    ------
+    InvalidArgumentError
+        Naming the setting at fault and what is allowed.
+
+    Examples
+    --------
+    >>> checked_settings(None, {"forward": "anderson", "rtol": 1e-8}).forward
+    'anderson'
+    >>> try:
+    ...     checked_settings(None, {"adjoint": "gmres", "adjoint_options": {"k": 3}})
+    ... except InvalidArgumentError as e:
+    ...     print(e)
+    adjoint_options has no option 'k' for method 'gmres'; its options are: restart
     """
-    check_method_choice(forward, FORWARD_METHODS, "forward", graph)
-    if linear != "triangular":  # the assembled path of an acyclic solve, no per-block method
-        check_method_choice(linear, ADJOINT_METHODS, linear_kind, graph)
-    if sweep not in ("jacobi", "gauss_seidel"):
-        raise InvalidArgumentError(f"unknown sweep {sweep!r}; choose 'jacobi' or 'gauss_seidel'")
-    if callback is not None and not callable(callback):
+    given = {k: keywords[k] for k in KEYWORDS if k in keywords}
+    linear_kind = "linear" if "linear" in given else "adjoint"
+    settings = Settings(
+        forward=given.get("forward", "auto"), adjoint=given.get(linear_kind, "auto"),
+        rtol=given.get("rtol"), atol=given.get("atol"), maxiter=given.get("maxiter"),
+        forward_options=dict(given.get("forward_options") or {}),
+        adjoint_options=dict(given.get(f"{linear_kind}_options") or {}),
+        throw=given.get("throw", True), check_finite=given.get("check_finite", True),
+        sweep=given.get("sweep", "jacobi"), callback=given.get("callback"),
+        progress=given.get("progress", False), linear_kind=linear_kind,
+    )
+    try:
+        solvers.Tolerance.linear(**settings.tolerances())
+        solvers.Tolerance.nonlinear(**settings.tolerances())
+    except solvers.SolverSettingError as e:
+        raise InvalidArgumentError(str(e)) from e
+    forward = _candidates(settings.forward, FORWARD_METHODS, "forward", "forward", graph)
+    _check_options(forward, settings.forward_options, "nonlinear", "forward_options", settings)
+    if settings.adjoint != "triangular":  # the assembled path of an acyclic solve, no per-block method
+        linear = _candidates(settings.adjoint, LINEAR_METHODS, "linear", linear_kind, graph)
+        _check_options(linear, settings.adjoint_options, "linear", f"{linear_kind}_options", settings)
+    if settings.sweep not in ("jacobi", "gauss_seidel"):
+        raise InvalidArgumentError(f"unknown sweep {settings.sweep!r}; choose 'jacobi' or 'gauss_seidel'")
+    if settings.callback is not None and not callable(settings.callback):
         raise InvalidArgumentError(
             f"callback must be callable as callback(block_nodes, phase, iteration, residual), "
-            f"got {callback!r}"
+            f"got {settings.callback!r}"
         )
-    if not isinstance(progress, bool):
-        raise InvalidArgumentError(f"progress must be True or False, got {progress!r}")
-    settings = Settings(forward, linear, rtol, atol, maxiter, dict(forward_options or {}),
-                        dict(linear_options or {}), throw, check_finite, sweep, callback, progress,
-                        linear_kind)
-    for key, value in settings.tolerances().items():
-        if key == "maxiter":
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise InvalidArgumentError(f"maxiter must be a positive integer, got {value!r}")
-        elif not (isinstance(value, (int, float, np.floating)) and not isinstance(value, bool)
-                  and np.isfinite(value) and value >= 0):
-            raise InvalidArgumentError(f"{key} must be a finite number >= 0, got {value!r}")
+    if not isinstance(settings.progress, bool):
+        raise InvalidArgumentError(f"progress must be True or False, got {settings.progress!r}")
     return settings
+
+
+def _candidates(choice, valid, auto_kind, keyword, graph):
+    """The methods ``choice`` (a name or a dict of node -> name) can lead to, checked."""
+    names = list(choice.values()) if isinstance(choice, dict) else [choice]
+    if isinstance(choice, dict) and None not in choice:
+        names.append("auto")  # components it does not name take the default
+    for name in names:
+        if name not in valid:
+            raise InvalidArgumentError(f"unknown {keyword} method {name!r}; choose one of {', '.join(valid)}")
+    if isinstance(choice, dict) and graph is not None:
+        for node in choice:
+            if node is not None and node not in graph:  # key None: the default method
+                raise InvalidArgumentError(f"{keyword}= names node {node!r}, which is not in the graph")
+    methods = [m for name in names for m in (_AUTO[auto_kind] if name == "auto" else (name,))]
+    return list(dict.fromkeys(methods))
+
+
+def _check_options(methods, options, kind, keyword, settings):
+    registry = NONLINEAR if kind == "nonlinear" else LINEAR
+    known = {k for m in methods for k in registry[m].options}
+    for key in options:
+        if key not in known:
+            valid = ", ".join(sorted(known)) or "none"
+            named = ", ".join(repr(m) for m in methods)
+            raise InvalidArgumentError(
+                f"{keyword} has no option {key!r} for method {named}; its options are: {valid}"
+            )
+    for method in methods:
+        mine = {k: v for k, v in options.items() if k in registry[method].options}
+        try:
+            solvers.check_options(method, mine, kind=kind)
+        except solvers.SolverSettingError as e:
+            raise InvalidArgumentError(f"{keyword}: {e}") from e

@@ -69,11 +69,7 @@ def solve(graph, inputs, objective=None, *, forward="auto", adjoint="auto", rtol
     >>> bool(abs(sol.gradient["x"] - 1 / (1 + anp.sin(z) / 2)) < 1e-12)
     True
     """
-    settings = checked_settings(graph, forward=forward, linear=adjoint, rtol=rtol, atol=atol,
-                                maxiter=maxiter, forward_options=forward_options,
-                                linear_options=adjoint_options, throw=throw,
-                                check_finite=check_finite, sweep=sweep, callback=callback,
-                                progress=progress)
+    settings = checked_settings(graph, locals())
     values, blocks, lins, reports = solve_constraints(graph, inputs, settings)
     if objective is None:
         return Solution(values, blocks=list(reports.values()))

@@ -53,11 +53,7 @@ def solve_tangent(graph, inputs, tangents, *, forward="auto", linear="auto", rto
     >>> bool(abs(sol.tangents["u"] - 2 * 0.5 / (1 - anp.cos(u) / 3)) < 1e-12)
     True
     """
-    settings = checked_settings(graph, forward=forward, linear=linear, linear_kind="linear",
-                                rtol=rtol, atol=atol, maxiter=maxiter,
-                                forward_options=forward_options, linear_options=linear_options,
-                                throw=throw, check_finite=check_finite, sweep=sweep,
-                                callback=callback, progress=progress)
+    settings = checked_settings(graph, locals())
     values, blocks, lins, reports = solve_constraints(graph, inputs, settings)
     seeds = input_tangents(graph, values, tangents)
     dot = tangent_pass(blocks, lins, seeds, settings, reports)

@@ -53,10 +53,7 @@ def fixed_point(f, z0, *params, forward="auto", adjoint="auto", rtol=None, atol=
     >>> bool(abs(adjoint.grad(z_star)(x) - 1 / (1 + anp.sin(z) / 2)) < 1e-12)
     True
     """
-    settings = checked_settings(forward=forward, linear=adjoint, rtol=rtol, atol=atol,
-                                maxiter=maxiter, forward_options=forward_options,
-                                linear_options=adjoint_options, throw=throw,
-                                check_finite=check_finite, callback=callback, progress=progress)
+    settings = checked_settings(None, locals())
     leaves, rebuild = flatten(list(params), "fixed_point parameter")
     names = [("param", k) for k in range(len(leaves))]
     graph = ConstraintGraph()

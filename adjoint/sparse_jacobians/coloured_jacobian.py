@@ -99,11 +99,7 @@ def sparse_jacobian(graph, inputs, output, wrt=None, *, pattern=None, forward="a
     >>> bool(np.allclose(jac.matrix.diagonal(), np.cos(x) * np.exp(np.sin(x))))
     True
     """
-    settings = checked_settings(graph, forward=forward, linear=linear, linear_kind="linear",
-                                rtol=rtol, atol=atol, maxiter=maxiter,
-                                forward_options=forward_options, linear_options=linear_options,
-                                throw=throw, check_finite=check_finite, sweep=sweep,
-                                callback=callback, progress=progress)
+    settings = checked_settings(graph, locals())
     if output not in graph:
         raise InvalidArgumentError(f"output {output!r} is not a node of the graph")
     wrt = tuple(graph.inputs if wrt is None else ([wrt] if isinstance(wrt, str) else wrt))

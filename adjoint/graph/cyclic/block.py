@@ -8,6 +8,8 @@ import warnings
 
 import numpy as np
 
+import solvers
+
 from adjoint.errors import ConvergenceError, ConvergenceWarning, SingularSystemError
 from adjoint.graph.cyclic.forward import solve_forward
 from adjoint.graph.cyclic.linear_solve import solve_block_linear
@@ -23,9 +25,8 @@ def forward_block(graph, block, values, settings):
         _fail(
             f"the forward solve of the cyclic component {_names(block)} by '{report.method}' did "
             f"not converge: {report.reason} (relative residual {report.residual:.3e} after "
-            f"{report.iterations} iterations). Try "
-            + ("forward='anderson', " if report.method.startswith("newton") else "forward='newton' (needs no contraction), ")
-            + "forward_options={'damping': 0.5}, a better init, or a larger maxiter",
+            f"{report.iterations} iterations). Try {_other_forward(report.method)}, "
+            f"forward_options={{'damping': 0.5}}, a better init, or a larger maxiter",
             block, report, settings,
         )
     return lins, report
@@ -80,6 +81,12 @@ def _linear_block(block, lins, rhs, settings, block_report, transpose):
             block, report, settings,
         )
     return x, outer
+
+
+def _other_forward(method):
+    if solvers.capabilities(method, "nonlinear").derivative_free:
+        return "forward='newton' (needs no contraction)"
+    return "forward='anderson'"
 
 
 def _fail(message, block, report, settings):

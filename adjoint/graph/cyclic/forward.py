@@ -86,17 +86,17 @@ def solve_forward(graph, block, values, method, settings):
         _, local, _ = sweep(graph, block, values, iterates, settings.check_finite)
         total = sum(np.size(v) for v in local.values())
         method = resolve_forward_method(method, total)
-    # A Gauss–Seidel map has other derivatives than the Jacobi map the Newton methods linearise.
-    gauss_seidel = settings.sweep == "gauss_seidel" and method not in ("newton", "newton_krylov")
-    options = dict(settings.forward_options)
-    if method == "newton":
-        z, report = _newton_on_iterates(F, graph, block, values, state, iterates, settings, options)
-    else:
-        if method == "newton_krylov":
-            options["jvp"] = _reduced_jvp(graph, block, values, state, settings.check_finite)
-        solve = monitored(solvers.solve_fixed_point, settings, block, "forward")
-        z, report = solve(method, F, state.pack(iterates), **settings.tolerances(), **options)
-        z = state.unpack(z)
+    needs = solvers.capabilities(method, "nonlinear")
+    # A Gauss–Seidel map has other derivatives than the Jacobi map that Newton linearises.
+    gauss_seidel = settings.sweep == "gauss_seidel" and needs.derivative_free
+    options = settings.forward_options_for(method)
+    if needs.needs_jacobian:
+        options["jacobian"] = _reduced_jacobian(graph, block, values, state)
+    if needs.needs_jvp:
+        options["jvp"] = _reduced_jvp(graph, block, values, state, settings.check_finite)
+    solve = monitored(solvers.solve_fixed_point, settings, block, "forward")
+    z, report = solve(method, F, state.pack(iterates), **settings.tolerances(), **options)
+    z = state.unpack(z)
     if not np.all(np.isfinite(np.concatenate([np.ravel(v) for v in z.values()]))):
         z = iterates  # the report says why; values stay finite for the error message
     _, _, lins = sweep(graph, block, values, z, settings.check_finite and report.converged, gauss_seidel, trace=True)
@@ -120,14 +120,11 @@ def _reduced_jvp(graph, block, values, state, check_finite):
     return jvp
 
 
-def _newton_on_iterates(F, graph, block, values, state, iterates, settings, options):
-    """Newton on ``T = F(T)`` with ``∂F/∂T`` assembled from sparse partials through the block."""
+def _reduced_jacobian(graph, block, values, state):
+    """``z -> ∂F/∂T (z)``, assembled from the sparse partials through the block (for Newton)."""
 
     def jacobian(vec):
         lins = sweep(graph, block, values, state.unpack(vec), False, trace=True)[2]
         return reduced_jacobian_matrix(block, lins, state.offsets)
 
-    z, report = monitored(solvers.solve_fixed_point, settings, block, "forward")(
-        "newton", F, state.pack(iterates), jacobian=jacobian, **settings.tolerances(), **options
-    )
-    return state.unpack(z), report
+    return jacobian

@@ -73,8 +73,8 @@ def solve_block_linear(block, lins, rhs, method, settings, transpose):
     rhs = {n: None if rhs.get(n) is None else np.broadcast_to(rhs[n], shapes[n]) for n in block.nodes}
     method = resolve_linear_method(method, sum(lins[n].value.size for n in block.nodes))
     phase = "adjoint" if transpose else "tangent"
-    options = dict(settings.adjoint_options)
-    if method == "direct":  # TEMP until solvers capabilities
+    options = settings.linear_options_for(method)
+    if solvers.capabilities(method, "linear").needs_matrix:
         full = BlockState(block.nodes, shapes)
         J = assemble(block.nodes, block.nodes, lins, dict(zip(block.nodes, full.sizes)))
         solve = monitored(solvers.solve_linear, settings, block, phase)
@@ -102,13 +102,6 @@ def _reduced(block, lins, rhs, shapes, method, settings, options, transpose):
     def K(v):  # what flows back into the iterates from their own unknowns v
         return state.pack(substitute(block, lins, state.unpack(np.asarray(v).ravel()), {})[1])
 
-    if method == "jfb":  # TEMP
-        x_T = state.unpack(b)
-        report = solvers.SolveReport("jfb", True, 0, 0.0, [], "JFB: x = b on the iterates, no solve", exact=False)
-        interior, _ = substitute(block, lins, x_T, rhs)
-        x = {n: np.array(zeros_or(interior.get(n), shapes[n])) for n in block.interior}
-        x.update(x_T)
-        return x, report
     op = spla.LinearOperator((b.size, b.size), matvec=K, dtype=np.float64)
     solve = monitored(solvers.solve_linear, settings, block, "adjoint" if transpose else "tangent")
     vec, report = solve(method, op, b, **settings.tolerances(), **options)
