@@ -3,7 +3,7 @@
     python benchmarks/run.py            # the full suite (a few minutes)
     python benchmarks/run.py --quick    # smaller sizes, fewer repeats (about a minute)
 
-Prints a Markdown table of ratios (the goals of issue 5 beside them), and writes
+Prints a Markdown table of ratios (the goals beside them), and writes
 ``benchmarks/results/latest.md``, ``latest.json`` and a plot ``benchmarks.png``. Optional
 libraries (``pip install -e ".[bench]"``) are used where installed and reported as skipped
 otherwise. Every time is the best of several runs, all cases run side by side in this one

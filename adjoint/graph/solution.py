@@ -18,7 +18,7 @@ class BlockReport:
     iterates: tuple
     forward: object
     adjoint: object = None
-    # issue 6: the tangent solve's report (JVPs through a fixed point, adjoint.solve_tangent),
+    # the tangent solve's report (JVPs through a fixed point, adjoint.solve_tangent),
     # and ∂F/∂T as a LinearOperator, for the spectral radius estimated on first access.
     tangent: object = None
     reduced_jacobian: object = field(default=None, repr=False, compare=False)
@@ -105,5 +105,5 @@ class Solution:
     gradient: dict = field(default_factory=dict)
     blocks: list = field(default_factory=list)
     objective: object = None
-    # issue 6: node name -> tangent ż (inputs included), from adjoint.solve_tangent
+    # node name -> tangent ż (inputs included), from adjoint.solve_tangent
     tangents: dict = field(default_factory=dict)

@@ -2,8 +2,8 @@
 
 ``(I - J_BB)ᵀ λ_B = rhs_B`` gives the block's multipliers, ``(I - J_BB) ż_B = rhs_B`` its
 tangents. A method that needs an explicit matrix (``direct``) assembles ``J_BB`` over the
-whole block. Every other method works on the reduced system of the iterates ``T`` (design.md,
-"Tearing"): substitution through the block with its feedback edges cut — back-substitution
+whole block. Every other method works on the reduced system of the iterates ``T``, the block
+torn at them: substitution through the block with its feedback edges cut — back-substitution
 when transposed, forward substitution when not — maps the iterates' unknowns to what flows
 back into them, ``x_T ↦ K x_T`` with ``K = (∂F/∂T)ᵀ`` or ``∂F/∂T``, and the interior's
 right-hand sides to ``b_T``; then ``(I - K) x_T = b_T`` is solved (GMRES, BiCGSTAB, LGMRES,
