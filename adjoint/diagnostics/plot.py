@@ -70,6 +70,7 @@ def constraint_graph(graph, solution=None, path=None, *, layout=None, seed=0, ax
     ax : matplotlib Axes, optional
         Draw into it instead of a new figure.
     title : str, optional
+        Default: what the outlines and the shapes mean.
 
     Returns
     -------
@@ -143,8 +144,8 @@ def convergence(reports, path=None, *, ax=None, title=None):
         A solution's ``blocks``, or reports collected elsewhere (``Tape.reports``).
     path : str or path-like, optional
         Where to write the picture.
-    ax : matplotlib Axes, optional
-    title : str, optional
+    ax, title : optional
+        As for ``constraint_graph``.
 
     Returns
     -------

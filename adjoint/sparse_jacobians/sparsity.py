@@ -49,17 +49,19 @@ def jacobian_pattern(blocks, lins, wrt, sizes, output):
 
     Examples
     --------
+    A traced program ``y = sin(x) * reverse(x)``: entry ``i`` of ``y`` reads ``x_i`` and
+    ``x_{n-1-i}``.
+
     >>> import numpy as np
     >>> import adjoint
     >>> import adjoint.numpy as anp
     >>> from adjoint.graph.passes import forward_pass
     >>> from adjoint.graph.settings import Settings
-    >>> g = adjoint.ConstraintGraph()
-    >>> g.add_input("x")
-    >>> g.add_constraint("y", lambda x: anp.sin(x) * x[::-1], ["x"])
-    >>> values = {"x": np.array([1.0, 2.0, 3.0])}
+    >>> g, values, y = adjoint.trace(lambda x: anp.sin(x) * x[::-1], np.array([1.0, 2.0, 3.0]))
+    >>> values = dict(values)
     >>> blocks, lins, _ = forward_pass(g, values, Settings())
-    >>> jacobian_pattern(blocks, lins, ["x"], {"x": 3, "y": 3}, "y").toarray()
+    >>> sizes = {name: np.size(v) for name, v in values.items()}
+    >>> jacobian_pattern(blocks, lins, ["x0"], sizes, y).toarray()
     array([[1., 0., 1.],
            [0., 1., 0.],
            [1., 0., 1.]])
