@@ -5,6 +5,7 @@ import pytest
 
 import adjoint
 import adjoint.numpy as anp
+import solvers
 
 
 def graph(*constraints, inputs=("x",)):
@@ -187,8 +188,8 @@ def argument_not_an_array():
     adjoint.grad(lambda x: x * 2)("one")
 
 
-VALID_FORWARD = "auto, fixed_point, anderson, newton, newton_krylov"
-VALID_ADJOINT = "auto, direct, gmres, bicgstab, lgmres, fixed_point, neumann, jfb"
+VALID_FORWARD = ", ".join(["auto", *solvers.nonlinear_methods()])
+VALID_ADJOINT = ", ".join(["auto", *solvers.linear_methods()])
 
 CASES = [
     # id, action, exception, pattern the message must match (it names the culprit)
