@@ -1,4 +1,11 @@
-"""Arguments that are nested lists, tuples and dicts of arrays: flattening and rebuilding."""
+"""Arguments that are nested lists, tuples and dicts of arrays, and which of them are differentiated.
+
+One pytree for the whole library: ``tree_flatten`` / ``tree_unflatten`` (a hashable
+``treedef``, as a compiled plan's key needs), ``flatten`` (the same, with the leaves checked
+to be numbers and a ``rebuild`` function, as ``grad`` needs), the leaf conversions ``as_float``
+and ``like`` (``None`` meaning zero), and ``argnums`` and its companions, which turn an
+``argnum`` (an int or a tuple of ints) into the tuple of arguments it names and back.
+"""
 
 import numbers
 
@@ -6,53 +13,220 @@ import numpy as np
 
 from graphs.errors import GraphError
 from graphs.tape import Traced
+from solvers.backend import on_gpu
+
+#: Leaf classes of a flat list that ``tree_flatten`` takes in one step (no recursion).
+SCALAR_LEAVES = frozenset({float, np.float64, int})
+
+_NUMBER_LEAVES = (numbers.Number, np.ndarray, np.generic, Traced)
+
+
+def tree_flatten(tree):
+    """``(leaves, treedef)`` of nested lists, tuples (namedtuples too) and dicts.
+
+    ``treedef`` is hashable: two trees of the same structure have equal treedefs.
+
+    Parameters
+    ----------
+    tree : object
+        Lists, tuples and dicts are containers; anything else is a leaf.
+
+    Returns
+    -------
+    leaves : list
+        Depth first, dicts in the order of their keys.
+    treedef : tuple or None
+        The structure, for ``tree_unflatten``.
+
+    Examples
+    --------
+    >>> leaves, treedef = tree_flatten({"a": [1.0, 2.0], "b": 3.0})
+    >>> leaves
+    [1.0, 2.0, 3.0]
+    >>> tree_unflatten(treedef, [4.0, 5.0, 6.0])
+    {'a': [4.0, 5.0], 'b': 6.0}
+    """
+    leaves = []
+    treedef = _flatten(tree, leaves)
+    return leaves, treedef
+
+
+def _flatten(tree, leaves):
+    """Append the leaves of ``tree`` to ``leaves``; return its treedef."""
+    if isinstance(tree, (list, tuple)):
+        if all(v.__class__ in SCALAR_LEAVES for v in tree):  # a plan's flat list of numbers: no recursion
+            leaves.extend(tree)
+            return (type(tree), len(tree), (None,) * len(tree))
+        return (type(tree), len(tree), tuple(_flatten(v, leaves) for v in tree))
+    if isinstance(tree, dict):
+        keys = tuple(tree)
+        return (dict, keys, tuple(_flatten(tree[k], leaves) for k in keys))
+    leaves.append(tree)
+    return None
+
+
+def tree_unflatten(treedef, leaves):
+    """The tree of ``treedef`` (from ``tree_flatten``) with new ``leaves``, depth first.
+
+    Examples
+    --------
+    >>> _, treedef = tree_flatten([1.0, (2.0, 3.0)])
+    >>> tree_unflatten(treedef, ["a", "b", "c"])
+    ['a', ('b', 'c')]
+    """
+    return _unflatten(treedef, iter(leaves))
+
+
+def _unflatten(treedef, it):
+    """The tree of ``treedef`` with leaves taken from the iterator ``it``."""
+    if treedef is None:
+        return next(it)
+    kind, meta, children = treedef
+    items = [_unflatten(c, it) for c in children]
+    if kind is dict:
+        return dict(zip(meta, items))
+    if kind in (list, tuple):
+        return kind(items)
+    return kind(*items)  # a namedtuple
 
 
 def flatten(tree, path="argument"):
-    """The leaves of ``tree`` (depth first) and a function that rebuilds it from new leaves."""
-    if isinstance(tree, (list, tuple)):
-        parts = [flatten(v, f"{path}[{i}]") for i, v in enumerate(tree)]
-        kind = type(tree)
-        return _join(parts, lambda items: kind(items) if kind in (list, tuple) else kind(*items))
-    if isinstance(tree, dict):
-        keys = list(tree)
-        parts = [flatten(tree[k], f"{path}[{k!r}]") for k in keys]
-        return _join(parts, lambda items: dict(zip(keys, items)))
-    if not isinstance(tree, (numbers.Number, np.ndarray, np.generic, Traced)):
-        raise GraphError(
-            f"{path} is a {type(tree).__name__}; a differentiated argument must be a float, an "
-            f"ndarray, or lists / tuples / dicts of them"
-        )
-    return [tree], lambda leaves: leaves[0]
+    """The leaves of ``tree`` (depth first), checked to be numbers, and a function rebuilding it.
+
+    Parameters
+    ----------
+    tree : float, ndarray, or nested lists / tuples / dicts of them
+    path : str
+        What ``tree`` is, for the error message.
+
+    Returns
+    -------
+    leaves : list
+    rebuild : callable
+        ``rebuild(new_leaves)`` is ``tree`` with its leaves replaced.
+
+    Raises
+    ------
+    GraphError
+        If a leaf is not a number, an ndarray or a traced value; the message names its path.
+
+    Examples
+    --------
+    >>> leaves, rebuild = flatten({"w": [1.0, 2.0]})
+    >>> rebuild([x * 10 for x in leaves])
+    {'w': [10.0, 20.0]}
+    >>> flatten({"w": ["one"]}, "argument 0")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    graphs.errors.GraphError: argument 0['w'][0] is a str; a differentiated argument must be a float, ...
+    """
+    leaves, treedef = tree_flatten(tree)
+    for leaf, where in zip(leaves, _paths(treedef, path)):
+        if not isinstance(leaf, _NUMBER_LEAVES):
+            raise GraphError(
+                f"{where} is a {type(leaf).__name__}; a differentiated argument must be a float, an "
+                f"ndarray, or lists / tuples / dicts of them"
+            )
+    return leaves, lambda new_leaves: tree_unflatten(treedef, new_leaves)
 
 
-def _join(parts, build):
-    leaves, counts = [], []
-    for part_leaves, _ in parts:
-        leaves.extend(part_leaves)
-        counts.append(len(part_leaves))
-
-    def rebuild(new_leaves):
-        items, start = [], 0
-        for (_, rebuild_part), n in zip(parts, counts):
-            items.append(rebuild_part(new_leaves[start:start + n]))
-            start += n
-        return build(items)
-
-    return leaves, rebuild
+def _paths(treedef, path):
+    """The path of each leaf of ``treedef``, in the order of ``tree_flatten``."""
+    if treedef is None:
+        yield path
+        return
+    kind, meta, children = treedef
+    names = meta if kind is dict else range(len(children))
+    for name, child in zip(names, children):
+        yield from _paths(child, f"{path}[{name!r}]" if kind is dict else f"{path}[{name}]")
 
 
 def as_float(x):
-    """``x`` as float64: a Python scalar stays a scalar, anything else becomes an ndarray."""
+    """``x`` as float64: a Python scalar becomes ``np.float64``, anything else an ndarray.
+
+    Examples
+    --------
+    >>> as_float(2), as_float([1, 2])
+    (np.float64(2.0), array([1., 2.]))
+    """
     if isinstance(x, numbers.Number) and not isinstance(x, np.generic):
         return np.float64(x)
     return np.asarray(x, dtype=np.float64)
 
 
 def like(g, x):
-    """The cotangent ``g`` in the form of ``x``: a float for a Python scalar, else an array."""
+    """The cotangent ``g`` in the form of ``x``, ``None`` meaning zero.
+
+    A float for a Python scalar ``x``, else a float64 array of ``x``'s shape (a copy: it
+    never aliases a buffer of the caller). A GPU array stays on its device.
+
+    Examples
+    --------
+    >>> like(None, 3.0), like(2.0, [1.0, 1.0])
+    (0.0, array([2., 2.]))
+    """
     if g is None:
         g = 0.0
+    elif on_gpu(g):
+        return g.reshape(np.shape(x))
     if isinstance(x, numbers.Number) and not isinstance(x, np.ndarray):
         return float(g)
     return np.array(np.broadcast_to(g, np.shape(x)), dtype=np.float64)
+
+
+def argnums(argnum, nargs):
+    """The arguments ``argnum`` names in a call with ``nargs`` arguments, as non-negative ints.
+
+    Parameters
+    ----------
+    argnum : int or tuple of int
+        Negative numbers count from the end, as in indexing.
+    nargs : int
+
+    Returns
+    -------
+    tuple of int
+
+    Raises
+    ------
+    GraphError
+        If an argnum is out of range.
+
+    Examples
+    --------
+    >>> argnums(0, 2), argnums((0, -1), 3)
+    ((0,), (0, 2))
+    >>> argnums(3, 1)
+    Traceback (most recent call last):
+    ...
+    graphs.errors.GraphError: argnum 3 is out of range for a call with 1 arguments
+    """
+    numbers_ = (argnum,) if isinstance(argnum, int) else tuple(argnum)
+    for a in numbers_:
+        if not -nargs <= a < nargs:
+            raise GraphError(f"argnum {a} is out of range for a call with {nargs} arguments")
+    return tuple(a % nargs for a in numbers_)
+
+
+def per_argnum(argnum, items):
+    """``items`` (one per argument named) as a function of ``argnum`` returns them.
+
+    One item for an int ``argnum``, a tuple for a tuple: what ``grad`` returns.
+
+    Examples
+    --------
+    >>> per_argnum(0, [1.0]), per_argnum((0, 1), [1.0, 2.0])
+    (1.0, (1.0, 2.0))
+    """
+    return items[0] if isinstance(argnum, int) else tuple(items)
+
+
+def split_per_argnum(argnum, value):
+    """The inverse of ``per_argnum``: a tuple with one item per argument named.
+
+    Examples
+    --------
+    >>> split_per_argnum(0, 1.0), split_per_argnum((0, 1), [1.0, 2.0])
+    ((1.0,), (1.0, 2.0))
+    """
+    return (value,) if isinstance(argnum, int) else tuple(value)

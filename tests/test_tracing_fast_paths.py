@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import adjoint
-from adjoint.tape.reverse_forward import back_substitute
+from adjoint.tape.reverse import back_substitute
 from graphs.rules.broadcasting import unbroadcast
 from graphs.tape import Tape
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from adjoint.pytree import flatten
-from adjoint.tape.grad import value_and_grad
 from adjoint.errors import GradientCheckError, GraphError
+from adjoint.pytree import argnums, flatten, split_per_argnum
+from adjoint.tape.grad import value_and_grad
 
 __all__ = ["check_grads", "taylor_test", "TaylorResult"]
 
@@ -77,15 +77,13 @@ def check_grads(fun, *args, argnum=0, directions=3, eps=1e-6, rtol=1e-6, atol=1e
     >>> adjoint.check_grads(lambda x: anp.sum(square(x)), np.array([0.5, 1.0]))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    adjoint.errors.GradientCheckError: gradient check of <lambda> with respect to argnum 0 failed in 3 of 3 directions ...
+    adjoint.errors.GradientCheckError: gradient check of <lambda> with respect to argnum 0 failed in 3 of 3 ...
     """
     _check_settings(directions=directions, eps=eps, rtol=rtol, atol=atol)
-    argnums = (argnum,) if isinstance(argnum, int) else tuple(argnum)
     value, grads = value_and_grad(fun, argnum)(*args)
-    if isinstance(argnum, int):
-        grads = (grads,)
+    positions, grads = argnums(argnum, len(args)), split_per_argnum(argnum, grads)
     parts = []  # per differentiated argument: (leaves, rebuild, gradient leaves)
-    for a, g in zip(argnums, grads):
+    for a, g in zip(positions, grads):
         leaves, rebuild = flatten(args[a], f"argument {a}")
         g_leaves, _ = flatten(g, f"gradient of argument {a}")
         parts.append((leaves, rebuild, [np.asarray(v, dtype=np.float64) for v in g_leaves]))
@@ -97,8 +95,8 @@ def check_grads(fun, *args, argnum=0, directions=3, eps=1e-6, rtol=1e-6, atol=1e
         norm = np.sqrt(sum(float(np.sum(di * di)) for dp in d for di in dp)) or 1.0
         d = [[di / norm for di in dp] for dp in d]
         analytic = sum(float(np.sum(gi * di)) for (_, _, gs), dp in zip(parts, d) for gi, di in zip(gs, dp))
-        plus = _value(fun, _moved(args, argnums, parts, d, eps))
-        minus = _value(fun, _moved(args, argnums, parts, d, -eps))
+        plus = _value(fun, _moved(args, positions, parts, d, eps))
+        minus = _value(fun, _moved(args, positions, parts, d, -eps))
         numeric = (plus - minus) / (2 * eps)
         error = abs(analytic - numeric)
         scale = max(abs(analytic), abs(numeric))
@@ -228,6 +226,7 @@ def taylor_test(fun, x, direction=None, hs=None, *, seed=0):
 
 
 def _check_settings(directions, eps, rtol, atol):
+    """Raise ``GraphError`` for a setting of ``check_grads`` that makes no sense."""
     if isinstance(directions, bool) or not isinstance(directions, (int, np.integer)) or directions < 1:
         raise GraphError(f"directions must be a positive integer, got {directions!r}")
     if not (isinstance(eps, (int, float, np.floating)) and np.isfinite(eps) and eps > 0):
@@ -246,14 +245,16 @@ def _step(leaves, d, h):
     return out
 
 
-def _moved(args, argnums, parts, d, h):
+def _moved(args, positions, parts, d, h):
+    """The arguments with the differentiated ones moved to ``x + h d``."""
     args = list(args)
-    for a, (leaves, rebuild, _), dp in zip(argnums, parts, d):
+    for a, (leaves, rebuild, _), dp in zip(positions, parts, d):
         args[a] = rebuild(_step(leaves, dp, h))
     return args
 
 
 def _value(fun, args):
+    """``fun(*args)`` as a float; a non-scalar result is an error."""
     out = fun(*args)
     try:
         return float(np.asarray(out, dtype=np.float64))

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from adjoint.pytree import as_float, flatten, like
+from adjoint.tape.grad import index_on
+from adjoint.tape.reverse import back_substitute
 from graphs.tape import Tape, Traced
-
-from adjoint.tape.reverse_forward import back_substitute
-from adjoint.pytree import as_float, flatten
 
 #: The relative step of ``jacobian_penalty``'s central difference: truncation ``~h²``,
 #: rounding ``~1e-16 / h``, both far below a penalty's statistical noise.
@@ -46,6 +46,7 @@ class FrobeniusEstimate:
 
 
 def _plain(x):
+    """``x`` with traced leaves replaced by their values: the estimate is not traced."""
     leaves, rebuild = flatten(x, "fixed-point parameter")
     return rebuild([leaf.value if isinstance(leaf, Traced) else leaf for leaf in leaves])
 
@@ -86,14 +87,14 @@ def frobenius_estimate(f, z, *params, samples=100, seed=0):
     tape = Tape()
     zt = tape.input(as_float(z.value if isinstance(z, Traced) else z))
     out = f(zt, *[_plain(p) for p in params])
-    if not (isinstance(out, Traced) and out.tape is tape):
+    index = index_on(out, tape)
+    if index is None:
         return FrobeniusEstimate(0.0, 0.0, int(samples))  # f does not depend on z
     rng = np.random.default_rng(seed)
     draws = np.empty(samples)
     for s in range(samples):
         v = rng.choice([-1.0, 1.0], size=np.shape(out.value))
-        lam = back_substitute(tape, {out.index: v})[zt.index]
-        draws[s] = 0.0 if lam is None else float(np.sum(np.square(lam)))
+        draws[s] = np.sum(np.square(like(back_substitute(tape, {index: v})[zt.index], zt.value)))
     error = float(np.std(draws, ddof=1) / np.sqrt(samples)) if samples > 1 else float("inf")
     return FrobeniusEstimate(float(np.mean(draws)), error, int(samples))
 

@@ -7,7 +7,8 @@ own; its VJP is back-substitution through that tape and its JVP forward substitu
 import numpy as np
 
 from adjoint.errors import NonFiniteError
-from adjoint.tape.reverse_forward import back_substitute, forward_substitute
+from adjoint.tape.forward import forward_substitute
+from adjoint.tape.reverse import back_substitute
 from graphs.errors import AdjointError, GraphError
 from graphs.tape import Tape, Traced
 

@@ -12,60 +12,8 @@ import numbers
 
 import numpy as np
 
+from adjoint.pytree import SCALAR_LEAVES, like, tree_flatten, tree_unflatten
 from graphs.errors import GraphError
-from solvers.backend import array_namespace
-
-from adjoint.pytree import like
-
-
-def tree_flatten(tree):
-    """``(leaves, treedef)`` of nested lists, tuples and dicts.
-
-    Examples
-    --------
-    >>> leaves, treedef = tree_flatten({"a": [1.0, 2.0], "b": 3.0})
-    >>> leaves
-    [1.0, 2.0, 3.0]
-    >>> tree_unflatten(treedef, [4.0, 5.0, 6.0])
-    {'a': [4.0, 5.0], 'b': 6.0}
-    """
-    leaves = []
-    treedef = _flatten(tree, leaves)
-    return leaves, treedef
-
-
-def _flatten(tree, leaves):
-    if isinstance(tree, (list, tuple)):
-        if all(v.__class__ in _SCALAR_LEAVES for v in tree):  # a flat list of numbers: fast
-            leaves.extend(tree)
-            return (type(tree), len(tree), (None,) * len(tree))
-        return (type(tree), len(tree), tuple(_flatten(v, leaves) for v in tree))
-    if isinstance(tree, dict):
-        keys = tuple(tree)
-        return (dict, keys, tuple(_flatten(tree[k], leaves) for k in keys))
-    leaves.append(tree)
-    return None
-
-
-def tree_unflatten(treedef, leaves):
-    """The tree of ``treedef`` with new ``leaves`` (depth first, as ``tree_flatten``)."""
-    it = iter(leaves)
-    return _unflatten(treedef, it)
-
-
-def _unflatten(treedef, it):
-    if treedef is None:
-        return next(it)
-    kind, meta, children = treedef
-    items = [_unflatten(c, it) for c in children]
-    if kind is dict:
-        return dict(zip(meta, items))
-    if kind in (list, tuple):
-        return kind(items)
-    return kind(*items)  # a namedtuple
-
-
-_SCALAR_LEAVES = frozenset({float, np.float64, int})
 
 
 def _leaf_descriptor(x):
@@ -82,18 +30,31 @@ _PYTHON_SCALAR, _NUMPY_SCALAR = ((), True), ((), False)
 
 
 def _is_number_leaf(x):
+    """Whether ``x`` can be a differentiated leaf: a number or array, not a bool."""
     return isinstance(x, (numbers.Number, np.ndarray, np.generic)) and not isinstance(x, (bool, np.bool_))
 
 
 def _is_dynamic_float(x):
+    """Whether a leaf of a non-differentiated argument is a new value at each call."""
     if isinstance(x, float) or isinstance(x, np.float64):
         return True
     return isinstance(x, np.ndarray) and x.dtype == np.float64
 
 
 def static_key(x):
-    """A hashable stand-in for a static leaf: its value if hashable, its bytes for arrays,
-    else its identity (the plan keeps a reference, so the identity stays valid)."""
+    """A hashable stand-in for a static leaf.
+
+    Its value if hashable, its bytes for arrays, else its identity (the plan keeps a
+    reference, so the identity stays valid).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> static_key(3), static_key(np.array([1, 2]))[:3]
+    (('value', <class 'int'>, 3), ('array', (2,), '<i8'))
+    >>> static_key([1])[0]  # a list is not hashable
+    'id'
+    """
     if isinstance(x, np.ndarray):
         return ("array", x.shape, x.dtype.str, x.tobytes())
     try:
@@ -146,7 +107,7 @@ class CallArguments:
         for a in argnums:
             leaves, treedef = tree_flatten(args[a])
             for k, leaf in enumerate(leaves):
-                if leaf.__class__ not in _SCALAR_LEAVES and not _is_number_leaf(leaf):
+                if leaf.__class__ not in SCALAR_LEAVES and not _is_number_leaf(leaf):
                     raise GraphError(
                         f"argument {a} has a leaf of type {type(leaf).__name__} at position {k}; "
                         f"a differentiated argument must be a float, an ndarray, or lists / "
@@ -191,20 +152,15 @@ class CallArguments:
         vector = isinstance(grads, np.ndarray)
         for n, (treedef, leaves) in zip(self.n_differentiated, self.treedefs):
             part = grads[pos:pos + n]
-            if vector and all(x.__class__ in _SCALAR_LEAVES for x in leaves):
+            if vector and all(x.__class__ in SCALAR_LEAVES for x in leaves):
                 out.append(tree_unflatten(treedef, part.tolist()))  # Python floats, as grad gives
             else:
-                out.append(tree_unflatten(treedef, [_like(g, x) for g, x in zip(part, leaves)]))
+                out.append(tree_unflatten(treedef, [like(g, x) for g, x in zip(part, leaves)]))
             pos += n
         return out
 
 
 def _python_scalar(x):
+    """Whether ``x`` is a Python number (its gradient is then a Python float)."""
     return isinstance(x, numbers.Number) and not isinstance(x, (np.ndarray, np.generic))
 
-
-def _like(g, x):
-    """The gradient in the form of ``x``, as ``grad`` gives it (a GPU array stays there)."""
-    if g is not None and array_namespace(g) is not np:
-        return g.reshape(np.shape(x))
-    return like(g, x)

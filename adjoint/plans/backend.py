@@ -10,6 +10,7 @@ import importlib
 
 import numpy as np
 
+from adjoint.pytree import as_float
 from graphs.errors import GraphError
 from solvers.backend import array_namespace
 
@@ -45,10 +46,17 @@ def resolve_backend(backend, leaves):
 
 
 def as_backend_float(xp, x):
-    """``x`` as a float64 value of ``xp``: numpy keeps Python numbers as ``np.float64``
-    (as tracing does), cupy gets device arrays."""
-    if xp is np:
-        from adjoint.pytree import as_float
+    """``x`` as a float64 value of the array module ``xp``.
 
+    numpy keeps Python numbers as ``np.float64`` scalars (as tracing does); cupy gets
+    device arrays.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> as_backend_float(np, 2), as_backend_float(np, [1, 2])
+    (np.float64(2.0), array([1., 2.]))
+    """
+    if xp is np:
         return as_float(x)
     return xp.asarray(x, dtype=xp.float64)

@@ -3,25 +3,27 @@
 An optimisation loop calls the gradient of one function at new points thousands of times;
 tracing it anew each time repeats work whose result does not change. A ``Plan`` traces once
 per *key* (the structure and shapes of the arguments and the values of the static ones, see
-``adjoint.plan_arguments``), keeps the program the objective needs, and replays it: the
-recorded primitives on the new values, then back-substitution of the multipliers. Graphs of
-scalar nodes go to a vectorised engine (``adjoint.scalar_engine``) when the cost model says
-it is faster.
+``adjoint.plans.arguments``), keeps the program the objective needs, and replays it: the
+recorded primitives on the new values, then back-substitution of the multipliers by the loop
+``grad`` uses (``adjoint.tape.reverse``). Graphs of scalar nodes go to a vectorised engine
+(``adjoint.plans.scalar_engine``) when the cost model says it is faster.
 """
 
 import numpy as np
 
+from adjoint.plans.arguments import CallArguments
+from adjoint.plans.backend import as_backend_float, resolve_backend
+from adjoint.plans.replay import GuardFailed, TapeProgram
+from adjoint.plans.scalar_engine import FORWARD_MODES, ScalarEngine
+from adjoint.plans.scalar_layout import ScalarLayout, scalar_graph_reason
+from adjoint.pytree import argnums, per_argnum
+from adjoint.tape.gc_pause import paused_gc
+from adjoint.tape.grad import index_on
+from adjoint.tape.reverse import depends_on, gradient
 from graphs.errors import GraphError
 from graphs.guards import replayable_guards
 from graphs.primitive import PRIMITIVES
 from graphs.tape import Tape, Traced
-
-from adjoint.tape.gc_pause import paused_gc
-from adjoint.plans.backend import as_backend_float, resolve_backend
-from adjoint.plans.arguments import CallArguments
-from adjoint.plans.replay import GuardFailed, TapeProgram
-from adjoint.plans.scalar_engine import FORWARD_MODES, ScalarEngine
-from adjoint.plans.scalar_layout import ScalarLayout, scalar_graph_reason
 from solvers.triangular import TriangularPattern
 
 ENGINES = ("auto", "tape", "scalar")
@@ -99,9 +101,10 @@ def compile(fun, *example_args, argnum=0, engine="auto", forward="auto", backwar
     ``anp.abs``, ``anp.clip``.
 
     *Buffers.* A plan keeps its intermediate arrays from call to call (fresh multi-MB
-    arrays cost page faults each time), so one plan must not be called from two threads at
-    once, nor from inside its own function. Values and gradients it returns are never
-    overwritten.
+    arrays cost page faults each time), and the tape engine the records of its last replay
+    (values of that call included) until the next call, so one plan must not be called from
+    two threads at once, nor from inside its own function. Values and gradients it returns
+    are never overwritten.
 
     *Not replayable.* A function containing ``adjoint.fixed_point`` (its solve is a one-off
     primitive of its trace), or a guard on traced values inside a container, is traced at
@@ -169,8 +172,8 @@ class Plan:
         """``(fun(*args, **kwargs), gradient)``, as ``adjoint.value_and_grad(fun, argnum)``.
 
         Keyword arguments are static: part of the key, like ints and strings."""
-        argnums = _argnums(self.argnum, len(args))
-        call = CallArguments(args, argnums, self._dynamic_others, kwargs)
+        positions = argnums(self.argnum, len(args))
+        call = CallArguments(args, positions, self._dynamic_others, kwargs)
         xp = resolve_backend(self.backend, call.dynamic)
         call.key = (xp.__name__, call.key)
         with paused_gc():
@@ -186,7 +189,7 @@ class Plan:
                 self.retraces += 1
             else:
                 self.compiles += 1
-            variant, call = self._compile(args, argnums, call, xp, kwargs)
+            variant, call = self._compile(args, positions, call, xp, kwargs)
             value, grads = variant.run(call)
             variants = self._variants.setdefault(call.key, [])
             variants.insert(0, variant)
@@ -194,12 +197,13 @@ class Plan:
             return self._result(variant, value, grads, call)
 
     def _result(self, variant, value, grads, call):
+        """Note the engine used; the gradients in the form of the arguments."""
         self.engine, self.reason = variant.engine, variant.reason
-        per_arg = call.gradients(grads)
-        return value, (per_arg[0] if isinstance(self.argnum, int) else tuple(per_arg))
+        return value, per_argnum(self.argnum, call.gradients(grads))
 
     # --- compiling ---------------------------------------------------------------------
-    def _compile(self, args, argnums, call, xp, kwargs):
+    def _compile(self, args, positions, call, xp, kwargs):
+        """Trace for this call's key: ``(variant, call)`` (the call remade if floats turn static)."""
         try:
             tape, out, inputs = self._trace(call, xp)
         except Exception:
@@ -208,13 +212,14 @@ class Plan:
             # The function does something with a non-differentiated float argument that a
             # traced value cannot do (scipy, float(), a shape): treat those as static.
             self._dynamic_others = False
-            call = CallArguments(args, argnums, False, kwargs)
+            call = CallArguments(args, positions, False, kwargs)
             call.key = (xp.__name__, call.key)
             tape, out, inputs = self._trace(call, xp)
         n_diff = sum(call.n_differentiated)
         return self._variant(tape, out, inputs, inputs[:n_diff], xp), call
 
     def _trace(self, call, xp=np):
+        """Run ``fun`` on traced dynamic leaves: ``(tape, out, input record of each leaf)``."""
         tape = Tape()
         traced = [tape.input(as_backend_float(xp, v)) for v in call.dynamic]
         n_diff = sum(call.n_differentiated)
@@ -228,6 +233,7 @@ class Plan:
         return tape, out, [t.index for t in traced]
 
     def _variant(self, tape, out, inputs, differentiated, xp):
+        """The engine for one trace, chosen by the options and the cost model."""
         why_not = _not_replayable(tape, out)
         if why_not:
             return _Retrace(self, why_not, xp)
@@ -278,6 +284,7 @@ class _Variant:
         self.engine, self.reason, self.runner, self.xp = engine, reason, runner, xp
 
     def run(self, call):
+        """``(value, gradient leaves)`` of ``call``; raises ``GuardFailed`` for another branch."""
         if self.engine == "scalar":  # it converts the whole vector of inputs at once
             return self.runner.value_and_grad(call.dynamic)
         xp = self.xp
@@ -285,7 +292,8 @@ class _Variant:
 
 
 class _Retrace:
-    """A trace that cannot be replayed: every call traces and back-substitutes again."""
+    """A trace that cannot be replayed: every call traces and back-substitutes again, as
+    ``grad`` does (the other traced float arguments are data: no VJP flows into them)."""
 
     engine = "retrace"
 
@@ -293,20 +301,17 @@ class _Retrace:
         self.plan, self.reason, self.xp = plan, reason, xp
 
     def run(self, call):
-        tape, out, indices = self.plan._trace(call, self.xp)
-        n_diff = sum(call.n_differentiated)
-        if not (isinstance(out, Traced) and out.tape is tape):
-            return out, [None] * n_diff
-        value = out.value
-        program = TapeProgram(tape, indices, indices[:n_diff], out.index)
-        lam = program.multipliers([r[4] for r in tape.records] + program.template[program.n:],
-                                  np.ones_like(value, dtype=float))
-        return value, [lam[i] for i in indices[:n_diff]]
+        """``(value, gradient leaves)`` of ``call``, by tracing it."""
+        tape, out, inputs = self.plan._trace(call, self.xp)
+        differentiated = inputs[:sum(call.n_differentiated)]
+        needed = depends_on(tape.records, differentiated) if len(differentiated) < len(inputs) else None
+        index = index_on(out, tape)
+        return (out if index is None else out.value), gradient(tape, index, differentiated, needed)
 
 
 def _not_replayable(tape, out):
     """Why ``tape`` cannot be replayed on new values, or ``""``."""
-    if not (isinstance(out, Traced) and out.tape is tape):
+    if index_on(out, tape) is None:
         return "the result does not depend on the traced arguments"
     if tape.reports:
         return "it contains a fixed_point, whose solve is specific to each trace"
@@ -318,10 +323,3 @@ def _not_replayable(tape, out):
         return "a guard compares traced values inside a container"
     return ""
 
-
-def _argnums(argnum, n_args):
-    argnums = (argnum,) if isinstance(argnum, int) else tuple(argnum)
-    for a in argnums:
-        if not -n_args <= a < n_args:
-            raise GraphError(f"argnum {a} is out of range for a call with {n_args} arguments")
-    return tuple(a % n_args for a in argnums)

@@ -3,15 +3,17 @@
 A ``TapeProgram`` keeps what the objective needs of one trace: the live records (those the
 objective or a guard depends on), in order, each as ``(primitive function, argument slots,
 parameters)``. Replaying it fills a list of values slot by slot (constants were stored once,
-after the records) and checks the trace's guards where they were noted; back-substitution
-then runs the VJP rules over the same slots, skipping every argument that no differentiated
-input flows into (data, targets).
+after the records), checks the trace's guards where they were noted, and writes the records
+of the replay in the tape's format: the tape the trace would have given at the new values.
+Back-substitution is then ``adjoint.tape.reverse.back_substitute`` on those records,
+skipping every argument that no differentiated input flows into (data, targets).
 """
 
 import operator
 
 import numpy as np
 
+from adjoint.tape.reverse import depends_on, gradient
 from graphs.guards import guard_holds
 from graphs.rules import elementwise as ew
 from graphs.tape import _FAST_SCALARS
@@ -58,8 +60,11 @@ class TapeProgram:
         self.n, self.out = n, out
         self.inputs, self.differentiated = list(inputs), list(differentiated)
         self.live = _live(records, out, tape.guards)
-        self.needed = _needed(records, self.differentiated, self.live)
-        self.steps, consts, sources = [], [], []
+        self.needed = depends_on(records, self.differentiated, self.live)
+        self.steps, consts = [], []
+        replayed = [None] * n  # dead records stay None: back-substitution never reaches them
+        for i in self.inputs:
+            replayed[i] = [None, (), None, (), None]
         live, operators, fast_pair = self.live, _OPERATORS, _fast_pair
         for i in range(n):
             if not live[i]:
@@ -87,91 +92,108 @@ class TapeProgram:
                 # kept from call to call: fresh arrays of a few MB cost page faults each time.
                 # (So a program is not re-entrant; gradients handed out are always copies.)
                 forward_params = {"out": np.empty_like(ans)}
-            self.steps.append((i, fn, slots, forward_params, len(slots)))
-            sources.append((prim, parents, params))
-        self._backward_steps = None
+            # The record this step replays, in the tape's format: its values are filled in by
+            # each replay. A list, kept from call to call, so that a replay allocates nothing
+            # for it (a fresh tuple per record was a tenth of the time of a scalar chain).
+            replayed[i] = [prim, (), params, parents, None]
+            self.steps.append((i, fn, slots, forward_params, len(slots), replayed[i]))
         self.template = [None] * n + consts
-        # what the VJPs need of each step, without keeping the tape's values alive
-        self._sources = sources
+        self.replayed = replayed
         self.records = records  # kept for the scalar engine's analysis; dropped by the plan
         self.guards = sorted(tape.guards, key=lambda g: g[0])
         self._segments = _segments(self.steps, self.guards)
 
     # --- forward -----------------------------------------------------------------------
-    def forward(self, inputs):
-        """All live values for new ``inputs``; raises ``GuardFailed`` if the trace is not valid."""
+    def forward(self, inputs, replay=False):
+        """All live values for new ``inputs``; raises ``GuardFailed`` if the trace is not valid.
+
+        Parameters
+        ----------
+        inputs : list
+            New values of the input records, in the order of ``self.inputs``.
+        replay : bool
+            Also fill ``self.replayed``, the records of this replay in the tape's format
+            ``(prim, values, params, parents, ans)``, for ``back_substitute``. They hold the
+            values of the last replay until the next one.
+
+        Returns
+        -------
+        list
+            The value of every live record (and the constants after the records).
+        """
         vals = self.template.copy()
         for i, v in zip(self.inputs, inputs):
             vals[i] = v
+        if replay:
+            replayed = self.replayed
+            for i, v in zip(self.inputs, inputs):
+                replayed[i][4] = v
         for steps, guards in self._segments:
-            for i, fn, slots, params, arity in steps:
+            for i, fn, slots, params, arity, record in steps:
+                # The common arities get direct calls, and the record's tuple of arguments is
+                # made only when asked for: this runs once per record.
                 if arity == 2 and not params:
-                    vals[i] = fn(vals[slots[0]], vals[slots[1]])
+                    a, b = vals[slots[0]], vals[slots[1]]
+                    vals[i] = ans = fn(a, b)
+                    if replay:
+                        record[1], record[4] = (a, b), ans
                 elif arity == 1:
-                    vals[i] = fn(vals[slots[0]], **params) if params else fn(vals[slots[0]])
+                    a = vals[slots[0]]
+                    vals[i] = ans = fn(a, **params) if params else fn(a)
+                    if replay:
+                        record[1], record[4] = (a,), ans
                 else:
-                    vals[i] = fn(*[vals[s] for s in slots], **params)
-            for guard in guards:
-                if not guard_holds(guard, vals.__getitem__):
-                    raise GuardFailed(guard)
+                    args = tuple([vals[s] for s in slots])
+                    vals[i] = ans = fn(*args, **params)
+                    if replay:
+                        record[1], record[4] = args, ans
+            check_guards(guards, vals.__getitem__)
         return vals
-
-    # --- backward ----------------------------------------------------------------------
-    @property
-    def backward_steps(self):
-        """Per record with a multiplier to pass on: ``(i, slots, params, ((parent, VJP), ...))``.
-
-        Built on first use: the scalar engine never needs them.
-        """
-        if self._backward_steps is None:
-            needed, out = self.needed, []
-            for (i, fn, slots, _, arity), (prim, parents, params) in zip(self.steps, self._sources):
-                if not needed[i]:
-                    continue
-                edges = tuple((p, _rule(prim, k)) for k, p in enumerate(parents) if p >= 0 and needed[p])
-                if edges:
-                    out.append((i, slots, params, edges))
-            self._backward_steps = out
-        return self._backward_steps
-
-    def multipliers(self, vals, seed):
-        """The multipliers of every record, the objective seeded with ``seed``."""
-        lam = [None] * self.n
-        lam[self.out] = seed
-        for i, slots, params, edges in reversed(self.backward_steps):
-            g = lam[i]
-            if g is None:
-                continue
-            ans = vals[i]
-            args = [vals[s] for s in slots]
-            for p, rule in edges:
-                c = rule(g, ans, *args, **params) if params else rule(g, ans, *args)
-                old = lam[p]
-                lam[p] = c if old is None else old + c
-        return lam
 
     def value_and_grad(self, inputs):
         """``(objective value, [multiplier of each differentiated input or None])``."""
-        vals = self.forward(inputs)
-        value = vals[self.out]
-        lam = self.multipliers(vals, np.ones_like(value, dtype=float))
-        return value, [lam[i] for i in self.differentiated]
+        vals = self.forward(inputs, replay=True)
+        return vals[self.out], gradient(self.replayed, self.out, self.differentiated, self.needed)
+
+
+def check_guards(guards, value_of):
+    """Raise ``GuardFailed`` at the first of ``guards`` whose outcome differs.
+
+    The tape engine checks each guard where the trace met it, the scalar engine after the
+    level group of its deepest operand: both through this function.
+
+    Parameters
+    ----------
+    guards : list
+        Guards of a tape, ``(position, fn, values, kwargs, parents, outcome)`` each.
+    value_of : callable
+        ``value_of(record)``: a record's value at the inputs being checked.
+
+    Raises
+    ------
+    GuardFailed
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from graphs.tape import Tape
+    >>> tape = Tape(); x = tape.input(np.float64(1.0))
+    >>> _ = bool(x > 0.5)  # the trace took the branch x > 0.5
+    >>> check_guards(tape.guards, {x.index: np.float64(2.0)}.__getitem__)
+    >>> check_guards(tape.guards, {x.index: np.float64(0.0)}.__getitem__)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    adjoint.plans.replay.GuardFailed: ...
+    """
+    for guard in guards:
+        if not guard_holds(guard, value_of):
+            raise GuardFailed(guard)
 
 
 def _fast_pair(a, b):
+    """Whether Python's operator on ``a`` and ``b`` gives what the ufunc gives (as in tracing)."""
     ta, tb = a.__class__, b.__class__
     return (ta is np.float64 and tb in _FAST_SCALARS) or (tb is np.float64 and ta in _FAST_SCALARS)
-
-
-def _rule(prim, k):
-    rule = prim.vjps.get(k)
-    if rule is not None:
-        return rule
-
-    def missing(*args, **kwargs):  # raise only if a derivative really flows there, as grad does
-        return prim.vjp(k)
-
-    return missing
 
 
 def _live(records, out, guards):
@@ -188,20 +210,6 @@ def _live(records, out, guards):
                 if p >= 0:
                     live[p] = True
     return live
-
-
-def _needed(records, differentiated, live):
-    """Live records that a differentiated input flows into."""
-    needed = [False] * len(records)
-    for i in differentiated:
-        needed[i] = True
-    for i in range(len(records)):
-        if live[i] and not needed[i]:
-            for p in records[i][3]:
-                if p >= 0 and needed[p]:
-                    needed[i] = True
-                    break
-    return needed
 
 
 def _segments(steps, guards):

@@ -17,12 +17,10 @@ import time
 
 import numpy as np
 
-from graphs.guards import guard_holds
+from adjoint.plans.replay import check_guards
+from adjoint.pytree import as_float
 from solvers.backend import array_namespace
 from solvers.triangular import METHODS, TriangularPattern
-
-from adjoint.pytree import as_float
-from adjoint.plans.replay import GuardFailed, _rule
 
 #: ``"levels"``: one numpy call per level and primitive; ``"sequential"``: values record by
 #: record (for narrow graphs such as chains), partials one numpy call per primitive.
@@ -85,8 +83,9 @@ class ScalarEngine:
         return self._forward_levels(inputs)
 
     def _forward_sequential(self, inputs):
-        # Values one record at a time (a chain has nothing to vectorise), then the partials
-        # one call per primitive over all levels at once.
+        """Values record by record (``TapeProgram.forward``), partials by primitive group."""
+        # A chain has nothing to vectorise in its values, but its partials still are one
+        # call per primitive over all levels at once.
         layout = self.layout
         vals = self.program.forward([as_float(x) for x in inputs])  # checks the guards as it goes
         v, buffers = self._workspace(np)
@@ -99,6 +98,7 @@ class ScalarEngine:
         return v, self._partials(np, v, buffers)
 
     def _forward_levels(self, inputs):
+        """Values one numpy call per level group, then the partials."""
         layout = self.layout
         xp = self.xp
         v, buffers = self._workspace(xp)
@@ -110,7 +110,7 @@ class ScalarEngine:
         node = layout.node_of_record
         value_of = lambda record: v[node[record]]  # noqa: E731 - for guard_holds
         if -1 in self.guards_after:
-            self._check(self.guards_after[-1], value_of)
+            check_guards(self.guards_after[-1], value_of)
         take = v.take
         clip = {"mode": "clip"} if xp is np else {}
         for takes, copies, impl, args, out, ufunc, guards in steps:
@@ -123,7 +123,7 @@ class ScalarEngine:
             else:
                 out[...] = impl(*args)
             if guards is not None:
-                self._check(guards, value_of)
+                check_guards(guards, value_of)
         return v, self._partials(xp, v, buffers)
 
     def _workspace(self, xp):
@@ -189,16 +189,10 @@ class ScalarEngine:
             size = pg.size
             out = v[pg.out] if pg.out.__class__ is slice else v[self._on(xp, ("out", gi), pg.out)]
             for k, offset in pg.partials:
-                d[offset:offset + size] = _rule(pg.prim, k)(ones[:size], out, *B)
+                d[offset:offset + size] = pg.prim.vjp(k)(ones[:size], out, *B)
         if layout.select is not None:
             d = d[self._on(xp, "select", layout.select)]
         return d
-
-    @staticmethod
-    def _check(guards, value_of):
-        for guard in guards:
-            if not guard_holds(guard, value_of):
-                raise GuardFailed(guard)
 
     def _on(self, xp, key, host):
         """``host`` (an index array) in namespace ``xp``, copied to the device once."""
@@ -210,6 +204,7 @@ class ScalarEngine:
         return self._device[full]
 
     def _ones_like(self, xp, m):
+        """A vector of at least ``m`` ones in ``xp``, kept for the next call."""
         key = ("ones", xp.__name__)
         if key not in self._device or self._device[key].size < m:
             self._device[key] = xp.ones(max(m, 1), dtype=xp.float64)
@@ -228,6 +223,7 @@ class ScalarEngine:
         return self.pattern.solve(d, b, method)
 
     def _choose(self, d, b):
+        """The triangular method to use; ``None`` when this call timed them all."""
         chosen = getattr(self, "_chosen", None)
         if chosen is not None:
             return chosen

@@ -27,8 +27,31 @@ ELEMENTWISE = frozenset(p for p in vars(_elementwise).values() if isinstance(p, 
 
 
 def scalar_graph_reason(program):
-    """``None`` if ``program`` (a ``TapeProgram``) is a graph of scalar elementwise nodes,
-    else the first reason it is not (for the plan's report)."""
+    """``None`` if ``program`` is a graph of scalar elementwise nodes, else why not.
+
+    Parameters
+    ----------
+    program : TapeProgram
+        With its ``records`` (before the plan drops them).
+
+    Returns
+    -------
+    str or None
+        The first reason found, for the plan's report.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from graphs.tape import Tape
+    >>> from adjoint.plans.replay import TapeProgram
+    >>> tape = Tape(); x = tape.input(np.float64(1.0))
+    >>> y = np.sin(x) * x
+    >>> scalar_graph_reason(TapeProgram(tape, [0], [0], y.index)) is None
+    True
+    >>> tape = Tape(); v = tape.input(np.ones(3))
+    >>> scalar_graph_reason(TapeProgram(tape, [0], [0], np.sum(v).index))
+    'input record 0 has shape (3,)'
+    """
     records = program.records
     if not program.inputs:
         return "it has no inputs"
@@ -56,6 +79,7 @@ _NUMBERS = (bool, np.bool_, int, np.integer, float, np.floating)
 
 
 def _is_float_scalar(v):
+    """Whether ``v`` is a float of shape ``()`` (Python, numpy scalar or 0-d array)."""
     return v.__class__ in (float, np.float64) or (
         isinstance(v, (np.ndarray, np.generic)) and v.ndim == 0 and v.dtype.kind == "f"
     )
@@ -79,6 +103,7 @@ class PrimGroup:
 
     @property
     def size(self):
+        """How many nodes the group has."""
         return self.nodes.size
 
 
@@ -208,6 +233,7 @@ class ScalarLayout:
 
     @property
     def n_levels(self):
+        """How many levels the program has (inputs are level 0)."""
         return len(self.level_starts)
 
 

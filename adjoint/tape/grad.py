@@ -2,28 +2,43 @@
 
 import numpy as np
 
+from adjoint.pytree import argnums, as_float, flatten, like, per_argnum
+from adjoint.tape.gc_pause import paused_gc
+from adjoint.tape.reverse import gradient
 from graphs.errors import GraphError
 from graphs.tape import Tape, Traced
-
-from adjoint.tape.reverse_forward import back_substitute
-from adjoint.pytree import as_float, flatten, like
-from adjoint.tape.gc_pause import paused_gc
 
 
 def trace(fun, args, argnum, kwargs=None):
     """Run ``fun`` with the arguments ``argnum`` traced.
 
-    Returns ``(tape, output, leaves, rebuilds)``: the tape, the (possibly traced) output,
-    per differentiated argument its input records, and the function rebuilding its shape.
+    Parameters
+    ----------
+    fun : callable
+    args : tuple
+    argnum : int or tuple of int
+    kwargs : dict, optional
+
+    Returns
+    -------
+    tape : graphs.tape.Tape
+    out : object
+        ``fun``'s result, traced where it depends on the traced arguments.
+    leaves : list
+        Per differentiated argument, ``(plain leaves, their traced inputs)``.
+    rebuilds : list
+        Per differentiated argument, the function rebuilding its structure from leaves.
+
+    Examples
+    --------
+    >>> tape, out, leaves, _ = trace(lambda x, y: x * y, (2.0, 3.0), 1)
+    >>> float(out.value), [t.index for t in leaves[0][1]]
+    (6.0, [0])
     """
-    argnums = (argnum,) if isinstance(argnum, int) else tuple(argnum)
-    for a in argnums:
-        if not -len(args) <= a < len(args):
-            raise GraphError(f"argnum {a} is out of range for a call with {len(args)} arguments")
     tape = Tape()
     args = list(args)
     leaves, rebuilds = [], []
-    for a in argnums:
+    for a in argnums(argnum, len(args)):
         values, rebuild = flatten(args[a], f"argument {a}")
         traced = [tape.input(as_float(v)) for v in values]
         args[a] = rebuild(traced)
@@ -31,6 +46,18 @@ def trace(fun, args, argnum, kwargs=None):
         rebuilds.append(rebuild)
     out = fun(*args, **(kwargs or {}))
     return tape, out, leaves, rebuilds
+
+
+def index_on(x, tape):
+    """The record of ``x`` on ``tape``, or ``None`` where ``x`` is not one of its values.
+
+    Examples
+    --------
+    >>> tape = Tape(); x = tape.input(1.0)
+    >>> index_on(x * 2.0, tape), index_on(2.0, tape), index_on(x, Tape())
+    (1, None, None)
+    """
+    return x.index if x.__class__ is Traced and x.tape is tape else None
 
 
 def value_and_grad(fun, argnum=0):
@@ -51,7 +78,8 @@ def value_and_grad(fun, argnum=0):
     """
 
     def value_and_grad_fun(*args, **kwargs):
-        with paused_gc():  # the tape is alive throughout: see adjoint.gc_pause
+        """``(fun(*args, **kwargs), its gradient with respect to args[argnum])``."""
+        with paused_gc():  # the tape is alive throughout: see adjoint.tape.gc_pause
             tape, out, leaves, rebuilds = trace(fun, args, argnum, kwargs)
             value = out.value if isinstance(out, Traced) else out
             if np.ndim(value) != 0:
@@ -59,15 +87,9 @@ def value_and_grad(fun, argnum=0):
                     f"grad needs a scalar-valued function, but it returned shape {np.shape(value)}; "
                     f"reduce it to a scalar, or use adjoint.solve with a (node, cotangent) objective"
                 )
-            if isinstance(out, Traced) and out.tape is tape:
-                lam = back_substitute(tape, {out.index: np.ones_like(value, dtype=float)})
-            else:
-                lam = [None] * len(tape.records)  # the output does not depend on the inputs
-        grads = [
-            rebuild([like(lam[t.index], v) for v, t in zip(values, traced)])
-            for (values, traced), rebuild in zip(leaves, rebuilds)
-        ]
-        return value, (grads[0] if isinstance(argnum, int) else tuple(grads))
+            lam = iter(gradient(tape, index_on(out, tape), [t.index for _, traced in leaves for t in traced]))
+        grads = [rebuild([like(next(lam), v) for v in values]) for (values, _), rebuild in zip(leaves, rebuilds)]
+        return value, per_argnum(argnum, grads)
 
     return value_and_grad_fun
 
@@ -87,6 +109,7 @@ def grad(fun, argnum=0):
     vg = value_and_grad(fun, argnum)
 
     def grad_fun(*args, **kwargs):
+        """The gradient of ``fun(*args, **kwargs)`` with respect to ``args[argnum]``."""
         return vg(*args, **kwargs)[1]
 
     return grad_fun

@@ -8,12 +8,12 @@ solvers as its adjoint, non-transposed.
 
 import numpy as np
 
+from adjoint.pytree import as_float, flatten, like, split_per_argnum
+from adjoint.tape.forward import forward_substitute
+from adjoint.tape.grad import index_on, trace
+from adjoint.tape.reverse import back_substitute
 from graphs.errors import GraphError
 from graphs.tape import Traced
-
-from adjoint.tape.reverse_forward import back_substitute, forward_substitute
-from adjoint.pytree import as_float, flatten, like
-from adjoint.tape.grad import trace
 
 
 def jvp(fun, argnum=0):
@@ -50,14 +50,14 @@ def jvp(fun, argnum=0):
     >>> bool(abs(dz - 1 / (1 + np.sin(z) / 2)) < 1e-12)
     True
     """
-    single = isinstance(argnum, int)
 
     def jvp_fun(*args_and_tangent, **kwargs):
+        """``(fun(*args), its tangent)`` for ``jvp_fun(*args, tangent)``."""
         if not args_and_tangent:
             raise GraphError("jvp(fun)(*args, tangent) needs the arguments of fun and a tangent")
         *args, tangent = args_and_tangent
         tape, out, leaves, _ = trace(fun, tuple(args), argnum, kwargs)
-        tangents = (tangent,) if single else tuple(tangent)
+        tangents = split_per_argnum(argnum, tangent)
         if len(tangents) != len(leaves):
             raise GraphError(f"argnum={argnum!r} needs {len(leaves)} tangents, got {len(tangents)}")
         seeds = {}
@@ -75,10 +75,7 @@ def jvp(fun, argnum=0):
         dot = forward_substitute(tape, seeds)
         out_leaves, rebuild = flatten(out, "the result of fun")
         values = [o.value if isinstance(o, Traced) else o for o in out_leaves]
-        tangent_out = [
-            like(dot[o.index] if isinstance(o, Traced) and o.tape is tape else None, v)
-            for o, v in zip(out_leaves, values)
-        ]
+        tangent_out = [like(None if index_on(o, tape) is None else dot[o.index], v) for o, v in zip(out_leaves, values)]
         return rebuild(values), rebuild(tangent_out)
 
     return jvp_fun
@@ -115,6 +112,7 @@ def jacobian(fun, argnum=0, mode="auto"):
         raise GraphError(f"unknown mode {mode!r}; choose 'auto', 'forward' or 'reverse'")
 
     def jacobian_fun(*args, **kwargs):
+        """The Jacobian of ``fun(*args, **kwargs)`` with respect to ``args[argnum]``."""
         tape, out, leaves, _ = trace(fun, args, argnum, kwargs)
         ((values, traced),) = leaves
         if len(traced) != 1:
@@ -127,22 +125,22 @@ def jacobian(fun, argnum=0, mode="auto"):
             raise GraphError("jacobian needs fun to return one array; stack the results")
         value = np.asarray(out.value if isinstance(out, Traced) else out, dtype=float)
         J = np.zeros((value.size, x.size))
-        if isinstance(out, Traced) and out.tape is tape:
-            forward = mode == "forward" or (mode == "auto" and x.size <= value.size)
-            if forward:
-                for j in range(x.size):  # column j: the tangent caused by e_j
-                    e = np.zeros(x.size)
-                    e[j] = 1.0
-                    dot = forward_substitute(tape, {leaf: e.reshape(x.shape)})[out.index]
-                    if dot is not None:
-                        J[:, j] = np.ravel(np.broadcast_to(dot, value.shape))
-            else:
-                for i in range(value.size):  # row i: the multipliers of e_i
-                    e = np.zeros(value.size)
-                    e[i] = 1.0
-                    lam = back_substitute(tape, {out.index: e.reshape(value.shape)})[leaf]
-                    if lam is not None:
-                        J[i] = np.ravel(np.broadcast_to(lam, x.shape))
+        index = index_on(out, tape)
+        if index is None:
+            pass  # fun does not depend on the argument
+        elif mode == "forward" or (mode == "auto" and x.size <= value.size):
+            for j in range(x.size):  # column j: the tangent caused by e_j
+                J[:, j] = np.ravel(like(forward_substitute(tape, {leaf: _unit(x, j)})[index], value))
+        else:
+            for i in range(value.size):  # row i: the multipliers of e_i
+                J[i] = np.ravel(like(back_substitute(tape, {index: _unit(value, i)})[leaf], x))
         return J.reshape(value.shape + x.shape)
 
     return jacobian_fun
+
+
+def _unit(x, j):
+    """The unit vector ``e_j`` in the shape of ``x``."""
+    e = np.zeros(x.size)
+    e[j] = 1.0
+    return e.reshape(x.shape)

@@ -1,10 +1,10 @@
 """``adjoint.trace``: numpy code as a constraint graph of primitive nodes (one per operation)."""
 
+from adjoint.pytree import argnums
+from adjoint.tape.grad import index_on
+from adjoint.tape.grad import trace as _trace
 from graphs.errors import GraphError
 from graphs.primitive_graph import graph_from_tape
-from graphs.tape import Traced
-
-from adjoint.tape.grad import trace as _trace
 
 
 def trace(fun, *args, argnum=0):
@@ -55,19 +55,19 @@ def trace(fun, *args, argnum=0):
     True
     """
     tape, out, leaves, _ = _trace(fun, args, argnum)
-    argnums = (argnum,) if isinstance(argnum, int) else tuple(argnum)
     names, indices, values = [], [], {}
-    for a, (plain, traced) in zip(argnums, leaves):
-        a = a % len(args)
+    for a, (_, traced) in zip(argnums(argnum, len(args)), leaves):
+        one = len(traced) == 1 and not isinstance(args[a], (list, tuple, dict))
         for k, t in enumerate(traced):
-            name = f"x{a}" if len(traced) == 1 and not isinstance(args[a], (list, tuple, dict)) else f"x{a}_{k}"
+            name = f"x{a}" if one else f"x{a}_{k}"
             names.append(name)
             indices.append(t.index)
             values[name] = t.value
-    if not (isinstance(out, Traced) and out.tape is tape):
+    out_index = index_on(out, tape)
+    if out_index is None:
         raise GraphError(
             "the function's result does not depend on the traced arguments "
             f"(argnum={argnum!r}); there is no graph to build"
         )
-    graph, output = graph_from_tape(tape, indices, out.index, names)
+    graph, output = graph_from_tape(tape, indices, out_index, names)
     return graph, values, output
