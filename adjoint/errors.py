@@ -9,7 +9,11 @@ re-exported here.
 import numpy as np
 
 from graphs.errors import (
-    AdjointError, GraphError, InvalidArgumentError, MissingDependencyError, MissingRuleError,
+    AdjointError,
+    GraphError,
+    InvalidArgumentError,
+    MissingDependencyError,
+    MissingRuleError,
     UnsupportedFunctionError,
 )
 

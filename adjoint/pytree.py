@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-from graphs.errors import GraphError
+from adjoint.errors import InvalidArgumentError
 from graphs.tape import Traced
 from solvers.backend import on_gpu
 
@@ -107,7 +107,7 @@ def flatten(tree, path="argument"):
 
     Raises
     ------
-    GraphError
+    InvalidArgumentError
         If a leaf is not a number, an ndarray or a traced value; the message names its path.
 
     Examples
@@ -118,12 +118,12 @@ def flatten(tree, path="argument"):
     >>> flatten({"w": ["one"]}, "argument 0")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    graphs.errors.GraphError: argument 0['w'][0] is a str; a differentiated argument must be a float, ...
+    graphs.errors.InvalidArgumentError: argument 0['w'][0] is a str; a differentiated argument must be a float, ...
     """
     leaves, treedef = tree_flatten(tree)
     for leaf, where in zip(leaves, _paths(treedef, path)):
         if not isinstance(leaf, _NUMBER_LEAVES):
-            raise GraphError(
+            raise InvalidArgumentError(
                 f"{where} is a {type(leaf).__name__}; a differentiated argument must be a float, an "
                 f"ndarray, or lists / tuples / dicts of them"
             )
@@ -189,7 +189,7 @@ def argnums(argnum, nargs):
 
     Raises
     ------
-    GraphError
+    InvalidArgumentError
         If an argnum is out of range.
 
     Examples
@@ -199,12 +199,12 @@ def argnums(argnum, nargs):
     >>> argnums(3, 1)
     Traceback (most recent call last):
     ...
-    graphs.errors.GraphError: argnum 3 is out of range for a call with 1 arguments
+    graphs.errors.InvalidArgumentError: argnum 3 is out of range for a call with 1 arguments
     """
     numbers_ = (argnum,) if isinstance(argnum, int) else tuple(argnum)
     for a in numbers_:
         if not -nargs <= a < nargs:
-            raise GraphError(f"argnum {a} is out of range for a call with {nargs} arguments")
+            raise InvalidArgumentError(f"argnum {a} is out of range for a call with {nargs} arguments")
     return tuple(a % nargs for a in numbers_)
 
 

@@ -145,10 +145,10 @@ class Tolerance:
         --------
         >>> Tolerance.nonlinear()
         Tolerance(rtol=1e-10, atol=1e-12, maxiter=None)
-        >>> Tolerance.nonlinear(rtol=0, atol=0)
+        >>> Tolerance.nonlinear(rtol=0, atol=0)  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        solvers.errors.SolverSettingError: rtol and atol must not both be zero for a nonlinear solve (the scale norm(z) may be zero), got rtol=0, atol=0
+        solvers.errors.SolverSettingError: rtol and atol must not both be zero for a nonlinear solve ...
         """
         tolerance = cls(rtol=_or(rtol, NONLINEAR_RTOL), atol=_or(atol, NONLINEAR_ATOL),
                         maxiter=maxiter)

@@ -209,7 +209,7 @@ CASES = [
     ("non-scalar objective", nonscalar_objective, adjoint.InvalidArgumentError, r"objective 'y' has shape \(3,\), not a scalar; pass \('y', cotangent\)"),
     ("cotangent of wrong shape", cotangent_wrong_shape, adjoint.InvalidArgumentError, r"cotangent for objective 'y' has shape \(2,\), but the node has shape \(3,\)"),
     ("objective not a node", objective_not_a_node, adjoint.InvalidArgumentError, r"objective 'loss' is not a node"),
-    ("grad of non-scalar", grad_of_nonscalar, adjoint.GraphError, r"grad needs a scalar-valued function, but it returned shape \(3,\)"),
+    ("grad of non-scalar", grad_of_nonscalar, adjoint.InvalidArgumentError, r"grad needs a scalar-valued function, but it returned shape \(3,\)"),
     ("unsupported numpy in constraint", unsupported_function_in_constraint, adjoint.UnsupportedFunctionError, r"constraint 'y': numpy\.cumsum has no derivative rule"),
     ("unsupported numpy in grad", unsupported_function_in_grad, adjoint.UnsupportedFunctionError, r"numpy\.linalg\.slogdet has no derivative rule"),
     ("float() of a traced value", float_of_traced, adjoint.UnsupportedFunctionError, r"float\(\) of a traced value would drop its derivative"),
@@ -242,8 +242,8 @@ CASES = [
     ("fixed_point unknown option", fixed_point_with(adjoint="neumann", adjoint_options={"restart": 3}), adjoint.InvalidArgumentError, r"adjoint_options has no option 'restart' for method 'neumann'; its options are: k"),
     ("fn not callable", fn_not_callable, adjoint.GraphError, r"constraint 'y': fn must be callable, got str"),
     ("args a string", args_a_string, adjoint.GraphError, r"constraint 'y': args must be a list of node names, got 'x'; write \['x'\]"),
-    ("argnum out of range", argnum_out_of_range, adjoint.GraphError, r"argnum 3 is out of range for a call with 1 arguments"),
-    ("argument not an array", argument_not_an_array, adjoint.GraphError, r"argument 0 is a str"),
+    ("argnum out of range", argnum_out_of_range, adjoint.InvalidArgumentError, r"argnum 3 is out of range for a call with 1 arguments"),
+    ("argument not an array", argument_not_an_array, adjoint.InvalidArgumentError, r"argument 0 is a str"),
 ]
 
 

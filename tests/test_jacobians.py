@@ -75,7 +75,7 @@ def test_jacobian_chooses_the_mode_with_fewer_passes(monkeypatch, n_in, n_out, e
     (lambda: adjoint.jacobian(lambda p: p[0] * p[1])([1.0, 2.0]), "one array"),
 ])
 def test_jacobian_says_what_is_wrong(call, message):
-    with pytest.raises(adjoint.GraphError, match=message):
+    with pytest.raises(adjoint.InvalidArgumentError, match=message):
         call()
 
 

@@ -11,8 +11,8 @@ import scipy.sparse as sp
 
 import adjoint
 import adjoint.numpy as anp
-from adjoint.graph.local_partials import MAX_DENSE_ENTRIES, dense_partial, edge_jacobian, sparse_partial
 from adjoint.graph.linearisation import linearise
+from adjoint.graph.local_partials import MAX_DENSE_ENTRIES, dense_partial, edge_jacobian, sparse_partial
 from graphs.errors import MissingRuleError
 
 rng = np.random.default_rng(0)

@@ -109,7 +109,7 @@ def test_jvp_of_a_function_that_ignores_its_argument_is_zero():
     (lambda: adjoint.jvp(lambda x, y: x * y, argnum=(0, 1))(1.0, 2.0, (1.0,)), "needs 2 tangents"),
 ])
 def test_jvp_says_what_is_wrong(call, message):
-    with pytest.raises(adjoint.GraphError, match=message):
+    with pytest.raises(adjoint.InvalidArgumentError, match=message):
         call()
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from adjoint.errors import GradientCheckError, GraphError
+from adjoint.errors import GradientCheckError, InvalidArgumentError
 from adjoint.pytree import argnums, flatten, split_per_argnum
 from adjoint.tape.grad import value_and_grad
 
@@ -58,7 +58,7 @@ def check_grads(fun, *args, argnum=0, directions=3, eps=1e-6, rtol=1e-6, atol=1e
     GradientCheckError
         (an ``AssertionError``) with a table of direction, analytic, numeric and relative
         error when some direction disagrees.
-    GraphError
+    InvalidArgumentError
         For invalid settings (``directions`` not a positive integer, ``eps`` not > 0,
         negative tolerances).
 
@@ -195,7 +195,7 @@ def taylor_test(fun, x, direction=None, hs=None, *, seed=0):
     """
     hs = 0.1 * 2.0 ** -np.arange(8) if hs is None else np.asarray(hs, dtype=np.float64).ravel()
     if hs.size < 2 or not np.all(np.isfinite(hs)) or np.any(hs <= 0) or np.any(np.diff(hs) >= 0):
-        raise GraphError(f"hs must be at least two decreasing positive steps, got {hs!r}")
+        raise InvalidArgumentError(f"hs must be at least two decreasing positive steps, got {hs!r}")
     value, g = value_and_grad(fun)(x)
     leaves, rebuild = flatten(x, "x")
     g_leaves, _ = flatten(g, "gradient")
@@ -207,7 +207,7 @@ def taylor_test(fun, x, direction=None, hs=None, *, seed=0):
     else:
         d, _ = flatten(direction, "direction")
         if len(d) != len(leaves) or any(np.shape(a) != np.shape(b) for a, b in zip(d, leaves)):
-            raise GraphError(
+            raise InvalidArgumentError(
                 "direction must have the structure and shapes of x: got shapes "
                 f"{[np.shape(a) for a in d]} for x's {[np.shape(b) for b in leaves]}"
             )
@@ -226,14 +226,14 @@ def taylor_test(fun, x, direction=None, hs=None, *, seed=0):
 
 
 def _check_settings(directions, eps, rtol, atol):
-    """Raise ``GraphError`` for a setting of ``check_grads`` that makes no sense."""
+    """Raise ``InvalidArgumentError`` for a setting of ``check_grads`` that makes no sense."""
     if isinstance(directions, bool) or not isinstance(directions, (int, np.integer)) or directions < 1:
-        raise GraphError(f"directions must be a positive integer, got {directions!r}")
+        raise InvalidArgumentError(f"directions must be a positive integer, got {directions!r}")
     if not (isinstance(eps, (int, float, np.floating)) and np.isfinite(eps) and eps > 0):
-        raise GraphError(f"eps must be a finite number > 0, got {eps!r}")
+        raise InvalidArgumentError(f"eps must be a finite number > 0, got {eps!r}")
     for key, v in (("rtol", rtol), ("atol", atol)):
         if not (isinstance(v, (int, float, np.floating)) and np.isfinite(v) and v >= 0):
-            raise GraphError(f"{key} must be a finite number >= 0, got {v!r}")
+            raise InvalidArgumentError(f"{key} must be a finite number >= 0, got {v!r}")
 
 
 def _step(leaves, d, h):
@@ -259,4 +259,6 @@ def _value(fun, args):
     try:
         return float(np.asarray(out, dtype=np.float64))
     except (TypeError, ValueError) as e:
-        raise GraphError(f"the function must return a scalar; it returned {type(out).__name__} {np.shape(out)}") from e
+        raise InvalidArgumentError(
+            f"the function must return a scalar; it returned {type(out).__name__} {np.shape(out)}"
+        ) from e

@@ -14,10 +14,9 @@ it; a component's solve then receives the keys its method accepts.
 from dataclasses import dataclass, field
 
 import solvers
+from adjoint.errors import InvalidArgumentError
 from solvers.linear import LINEAR
 from solvers.nonlinear import NONLINEAR
-
-from adjoint.errors import InvalidArgumentError
 
 FORWARD_METHODS = ("auto", *solvers.nonlinear_methods())
 LINEAR_METHODS = ("auto", *solvers.linear_methods())

@@ -12,8 +12,8 @@ import numbers
 
 import numpy as np
 
+from adjoint.errors import InvalidArgumentError
 from adjoint.pytree import SCALAR_LEAVES, like, tree_flatten, tree_unflatten
-from graphs.errors import GraphError
 
 
 def _leaf_descriptor(x):
@@ -108,7 +108,7 @@ class CallArguments:
             leaves, treedef = tree_flatten(args[a])
             for k, leaf in enumerate(leaves):
                 if leaf.__class__ not in SCALAR_LEAVES and not _is_number_leaf(leaf):
-                    raise GraphError(
+                    raise InvalidArgumentError(
                         f"argument {a} has a leaf of type {type(leaf).__name__} at position {k}; "
                         f"a differentiated argument must be a float, an ndarray, or lists / "
                         f"tuples / dicts of them"

@@ -10,8 +10,8 @@ import importlib
 
 import numpy as np
 
+from adjoint.errors import InvalidArgumentError, MissingDependencyError
 from adjoint.pytree import as_float
-from graphs.errors import GraphError
 from solvers.backend import array_namespace
 
 BACKENDS = (None, "numpy", "cupy")
@@ -30,14 +30,14 @@ def resolve_backend(backend, leaves):
     'numpy'
     """
     if backend not in BACKENDS:
-        raise GraphError(f"unknown backend {backend!r}; choose None (from the arguments), 'numpy' or 'cupy'")
+        raise InvalidArgumentError(f"unknown backend {backend!r}; choose None (from the arguments), 'numpy' or 'cupy'")
     if backend == "numpy":
         return np
     if backend == "cupy":
         try:
             return importlib.import_module("cupy")
         except ImportError as e:
-            raise GraphError(f"backend='cupy' needs cupy installed (pip install cupy-cuda12x): {e}") from e
+            raise MissingDependencyError(f"backend='cupy' needs cupy installed (pip install cupy-cuda12x): {e}") from e
     for leaf in leaves:
         xp = array_namespace(leaf)
         if xp is not np:

@@ -11,6 +11,7 @@ recorded primitives on the new values, then back-substitution of the multipliers
 
 import numpy as np
 
+from adjoint.errors import InvalidArgumentError
 from adjoint.plans.arguments import CallArguments
 from adjoint.plans.backend import as_backend_float, resolve_backend
 from adjoint.plans.replay import GuardFailed, TapeProgram
@@ -20,7 +21,6 @@ from adjoint.pytree import argnums, per_argnum
 from adjoint.tape.gc_pause import paused_gc
 from adjoint.tape.grad import index_on
 from adjoint.tape.reverse import depends_on, gradient
-from graphs.errors import GraphError
 from graphs.guards import replayable_guards
 from graphs.primitive import PRIMITIVES
 from graphs.tape import Tape, Traced
@@ -150,11 +150,11 @@ class Plan:
 
     def __init__(self, fun, argnum=0, engine="auto", forward="auto", backward="auto", backend=None):
         if engine not in ENGINES:
-            raise GraphError(f"unknown engine {engine!r}; choose one of {ENGINES}")
+            raise InvalidArgumentError(f"unknown engine {engine!r}; choose one of {ENGINES}")
         if forward not in ("auto",) + FORWARD_MODES:
-            raise GraphError(f"unknown forward {forward!r}; choose 'auto', 'levels' or 'sequential'")
+            raise InvalidArgumentError(f"unknown forward {forward!r}; choose 'auto', 'levels' or 'sequential'")
         if backward not in ("auto", "levels", "spsolve"):
-            raise GraphError(f"unknown backward {backward!r}; choose 'auto', 'levels' or 'spsolve'")
+            raise InvalidArgumentError(f"unknown backward {backward!r}; choose 'auto', 'levels' or 'spsolve'")
         self.fun, self.argnum = fun, argnum
         self.engine_option, self.forward_option, self.backward_option = engine, forward, backward
         resolve_backend(backend, [])  # validates the name (and that cupy imports, if asked for)
@@ -226,7 +226,7 @@ class Plan:
         out = self.fun(*call.rebuild(traced[:n_diff], traced[n_diff:]), **call.kwargs)
         value = out.value if isinstance(out, Traced) else out
         if np.ndim(value) != 0:
-            raise GraphError(
+            raise InvalidArgumentError(
                 f"compile needs a scalar-valued function, but it returned shape {np.shape(value)}; "
                 f"reduce it to a scalar"
             )
@@ -243,7 +243,7 @@ class Plan:
             not_scalar = scalar_graph_reason(program)
             if not_scalar is not None:
                 if self.engine_option == "scalar":
-                    raise GraphError(f"engine='scalar' needs a graph of scalar nodes, but {not_scalar}")
+                    raise InvalidArgumentError(f"engine='scalar' needs a graph of scalar nodes, but {not_scalar}")
                 reason = f"tape: not a graph of scalar nodes ({not_scalar})"
             else:
                 layout = ScalarLayout(program)

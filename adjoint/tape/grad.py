@@ -2,10 +2,10 @@
 
 import numpy as np
 
+from adjoint.errors import InvalidArgumentError
 from adjoint.pytree import argnums, as_float, flatten, like, per_argnum
 from adjoint.tape.gc_pause import paused_gc
 from adjoint.tape.reverse import gradient
-from graphs.errors import GraphError
 from graphs.tape import Tape, Traced
 
 
@@ -83,7 +83,7 @@ def value_and_grad(fun, argnum=0):
             tape, out, leaves, rebuilds = trace(fun, args, argnum, kwargs)
             value = out.value if isinstance(out, Traced) else out
             if np.ndim(value) != 0:
-                raise GraphError(
+                raise InvalidArgumentError(
                     f"grad needs a scalar-valued function, but it returned shape {np.shape(value)}; "
                     f"reduce it to a scalar, or use adjoint.solve with a (node, cotangent) objective"
                 )

@@ -8,11 +8,11 @@ solvers as its adjoint, non-transposed.
 
 import numpy as np
 
+from adjoint.errors import InvalidArgumentError
 from adjoint.pytree import as_float, flatten, like, split_per_argnum
 from adjoint.tape.forward import forward_substitute
 from adjoint.tape.grad import index_on, trace
 from adjoint.tape.reverse import back_substitute
-from graphs.errors import GraphError
 from graphs.tape import Traced
 
 
@@ -54,21 +54,21 @@ def jvp(fun, argnum=0):
     def jvp_fun(*args_and_tangent, **kwargs):
         """``(fun(*args), its tangent)`` for ``jvp_fun(*args, tangent)``."""
         if not args_and_tangent:
-            raise GraphError("jvp(fun)(*args, tangent) needs the arguments of fun and a tangent")
+            raise InvalidArgumentError("jvp(fun)(*args, tangent) needs the arguments of fun and a tangent")
         *args, tangent = args_and_tangent
         tape, out, leaves, _ = trace(fun, tuple(args), argnum, kwargs)
         tangents = split_per_argnum(argnum, tangent)
         if len(tangents) != len(leaves):
-            raise GraphError(f"argnum={argnum!r} needs {len(leaves)} tangents, got {len(tangents)}")
+            raise InvalidArgumentError(f"argnum={argnum!r} needs {len(leaves)} tangents, got {len(tangents)}")
         seeds = {}
         for a, ((values, traced), t) in enumerate(zip(leaves, tangents)):
             t_leaves, _ = flatten(t, f"tangent {a}")
             if len(t_leaves) != len(values):
-                raise GraphError(f"tangent {a} has {len(t_leaves)} leaves, its argument {len(values)}")
+                raise InvalidArgumentError(f"tangent {a} has {len(t_leaves)} leaves, its argument {len(values)}")
             for v, tr, tl in zip(values, traced, t_leaves):
                 tl = as_float(tl)
                 if np.shape(tl) != np.shape(v):
-                    raise GraphError(
+                    raise InvalidArgumentError(
                         f"tangent {a} has shape {np.shape(tl)} where its argument has shape {np.shape(v)}"
                     )
                 seeds[tr.index] = tl
@@ -107,22 +107,22 @@ def jacobian(fun, argnum=0, mode="auto"):
     True
     """
     if not isinstance(argnum, int):
-        raise GraphError(f"jacobian takes one argnum (an int), got {argnum!r}; call it once per argument")
+        raise InvalidArgumentError(f"jacobian takes one argnum (an int), got {argnum!r}; call it once per argument")
     if mode not in ("auto", "forward", "reverse"):
-        raise GraphError(f"unknown mode {mode!r}; choose 'auto', 'forward' or 'reverse'")
+        raise InvalidArgumentError(f"unknown mode {mode!r}; choose 'auto', 'forward' or 'reverse'")
 
     def jacobian_fun(*args, **kwargs):
         """The Jacobian of ``fun(*args, **kwargs)`` with respect to ``args[argnum]``."""
         tape, out, leaves, _ = trace(fun, args, argnum, kwargs)
         ((values, traced),) = leaves
         if len(traced) != 1:
-            raise GraphError(
+            raise InvalidArgumentError(
                 f"jacobian needs argument {argnum} to be one array, got a structure of "
                 f"{len(traced)} arrays; concatenate them, or call jacobian per leaf"
             )
         x, leaf = np.asarray(values[0], dtype=float), traced[0].index
         if isinstance(out, (list, tuple, dict)):
-            raise GraphError("jacobian needs fun to return one array; stack the results")
+            raise InvalidArgumentError("jacobian needs fun to return one array; stack the results")
         value = np.asarray(out.value if isinstance(out, Traced) else out, dtype=float)
         J = np.zeros((value.size, x.size))
         index = index_on(out, tape)

@@ -1,9 +1,9 @@
 """``adjoint.trace``: numpy code as a constraint graph of primitive nodes (one per operation)."""
 
+from adjoint.errors import GraphError
 from adjoint.pytree import argnums
 from adjoint.tape.grad import index_on
 from adjoint.tape.grad import trace as _trace
-from graphs.errors import GraphError
 from graphs.primitive_graph import graph_from_tape
 
 

@@ -9,7 +9,6 @@ import warnings
 import numpy as np
 
 import solvers
-
 from adjoint.errors import ConvergenceError, ConvergenceWarning, SingularSystemError
 from adjoint.graph.cyclic.forward import solve_forward
 from adjoint.graph.cyclic.linear_solve import solve_block_linear
