@@ -153,6 +153,8 @@ def convergence(reports, path=None, *, ax=None, title=None):
 
     Examples
     --------
+    Three coupled fixed points, solved by Picard iteration both ways:
+
     >>> import adjoint
     >>> import adjoint.numpy as anp
     >>> g = adjoint.ConstraintGraph()

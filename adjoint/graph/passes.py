@@ -37,6 +37,8 @@ def forward_pass(graph, values, settings):
 
     Examples
     --------
+    A fixed point followed by an ordinary node, in two blocks:
+
     >>> import adjoint
     >>> import adjoint.numpy as anp
     >>> from adjoint.graph.settings import Settings

@@ -43,6 +43,8 @@ def solve_tangent(graph, inputs, tangents, *, forward="auto", linear="auto", rto
 
     Examples
     --------
+    A steady state ``u = sin(u) / 3 + θ²`` and its tangent along ``θ̇ = 1``:
+
     >>> import adjoint
     >>> import adjoint.numpy as anp
     >>> g = adjoint.ConstraintGraph()

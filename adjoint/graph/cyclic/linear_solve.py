@@ -56,18 +56,21 @@ def solve_block_linear(block, lins, rhs, method, settings, transpose):
 
     Examples
     --------
+    The cycle ``a = b / 2 + x``, ``b = a`` torn at ``a``; its multipliers for ``∇_a J = 1``:
+
     >>> import adjoint
     >>> from graphs.structure import strongly_connected_blocks
     >>> from adjoint.graph.linearisation import linearise
     >>> from adjoint.graph.settings import Settings
     >>> g = adjoint.ConstraintGraph()
     >>> g.add_input("x")
-    >>> g.add_constraint("z", lambda z, x: z / 2 + x, ["z", "x"], init=0.0)
+    >>> g.add_constraint("a", lambda b, x: b / 2 + x, ["b", "x"], init=0.0)
+    >>> g.add_constraint("b", lambda a: a * 1.0, ["a"])
     >>> (block,) = strongly_connected_blocks(g)
-    >>> lins = {"z": linearise(g, "z", [2.0, 1.0])}
-    >>> x, outer, report = solve_block_linear(block, lins, {"z": 1.0}, "gmres", Settings(), True)
-    >>> x["z"], outer, report.converged
-    (array(2.), [('x', array(2.))], True)
+    >>> lins = {"a": linearise(g, "a", [2.0, 1.0]), "b": linearise(g, "b", [2.0])}
+    >>> lam, outer, report = solve_block_linear(block, lins, {"a": 1.0}, "gmres", Settings(), True)
+    >>> lam["a"], lam["b"], outer, report.converged
+    (array(2.), array(1.), [('x', array(2.))], True)
     """
     shapes = {n: lins[n].value.shape for n in block.nodes}
     rhs = {n: None if rhs.get(n) is None else np.broadcast_to(rhs[n], shapes[n]) for n in block.nodes}

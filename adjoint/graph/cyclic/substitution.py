@@ -37,6 +37,8 @@ def forward_substitute_block(block, lins, seeds, rhs):
 
     Examples
     --------
+    One Picard step's tangent through ``z = z / 2 + x``:
+
     >>> import adjoint
     >>> from graphs.structure import strongly_connected_blocks
     >>> from adjoint.graph.linearisation import linearise
