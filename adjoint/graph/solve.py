@@ -59,6 +59,8 @@ def solve(graph, inputs, objective=None, *, forward="auto", adjoint="auto", rtol
 
     Examples
     --------
+    A fixed point ``z = cos(z) / 2 + x``; its gradient is the implicit function theorem's:
+
     >>> import adjoint
     >>> import adjoint.numpy as anp
     >>> g = adjoint.ConstraintGraph()

@@ -75,17 +75,15 @@ def solve_block_linear(block, lins, rhs, method, settings, transpose):
     shapes = {n: lins[n].value.shape for n in block.nodes}
     rhs = {n: None if rhs.get(n) is None else np.broadcast_to(rhs[n], shapes[n]) for n in block.nodes}
     method = resolve_linear_method(method, sum(lins[n].value.size for n in block.nodes))
-    phase = "adjoint" if transpose else "tangent"
-    options = settings.linear_options_for(method)
+    solve = monitored(solvers.solve_linear, settings, block, "adjoint" if transpose else "tangent")
+    options = {**settings.tolerances(), **settings.linear_options_for(method)}
     if solvers.capabilities(method, "linear").needs_matrix:
         full = BlockState(block.nodes, shapes)
         J = assemble(block.nodes, block.nodes, lins, dict(zip(block.nodes, full.sizes)))
-        solve = monitored(solvers.solve_linear, settings, block, phase)
-        vec, report = solve(method, (J.T if transpose else J).tocsr(), full.pack(rhs),
-                            **settings.tolerances(), **options)
+        vec, report = solve(method, (J.T if transpose else J).tocsr(), full.pack(rhs), **options)
         x = full.unpack(vec)
     else:
-        x, report = _reduced(block, lins, rhs, shapes, method, settings, options, transpose)
+        x, report = _reduced(block, lins, rhs, shapes, method, solve, options, transpose)
     inside, outer = apply_block(block, lins, x, transpose)
     r2 = b2 = 0.0
     for n in block.nodes:
@@ -96,7 +94,7 @@ def solve_block_linear(block, lins, rhs, method, settings, transpose):
     return x, outer, report
 
 
-def _reduced(block, lins, rhs, shapes, method, settings, options, transpose):
+def _reduced(block, lins, rhs, shapes, method, solve, options, transpose):
     substitute = back_substitute_block if transpose else forward_substitute_block
     state = BlockState(block.iterates, shapes)
     _, into = substitute(block, lins, {}, rhs)
@@ -106,8 +104,7 @@ def _reduced(block, lins, rhs, shapes, method, settings, options, transpose):
         return state.pack(substitute(block, lins, state.unpack(np.asarray(v).ravel()), {})[1])
 
     op = spla.LinearOperator((b.size, b.size), matvec=K, dtype=np.float64)
-    solve = monitored(solvers.solve_linear, settings, block, "adjoint" if transpose else "tangent")
-    vec, report = solve(method, op, b, **settings.tolerances(), **options)
+    vec, report = solve(method, op, b, **options)
     x_T = state.unpack(vec)
     interior, _ = substitute(block, lins, x_T, rhs)
     x = {n: np.array(zeros_or(interior.get(n), shapes[n])) for n in block.interior}
