@@ -151,6 +151,8 @@ def as_float(x):
     """
     if isinstance(x, numbers.Number) and not isinstance(x, np.generic):
         return np.float64(x)
+    if x.__class__ is Traced:  # a value of an enclosing trace, differentiated again
+        return x
     return np.asarray(x, dtype=np.float64)
 
 
@@ -169,6 +171,8 @@ def like(g, x):
         g = 0.0
     elif on_gpu(g):
         return g.reshape(np.shape(x))
+    elif g.__class__ is Traced:  # a derivative traced by an enclosing trace (higher order)
+        return g if g.shape == np.shape(x) else np.broadcast_to(g, np.shape(x))
     if isinstance(x, numbers.Number) and not isinstance(x, np.ndarray):
         return float(g)
     return np.array(np.broadcast_to(g, np.shape(x)), dtype=np.float64)

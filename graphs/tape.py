@@ -8,24 +8,34 @@ operators, ``adjoint.numpy`` functions and NumPy's ``__array_ufunc__`` /
 ``__array_function__`` protocols (see ``graphs.numpy_protocol``).
 """
 
+import itertools
 import operator
 
 import numpy as np
 
-from .errors import GraphError, UnsupportedFunctionError
+from .errors import UnsupportedFunctionError
+
+#: Trace levels: a tape started later is nested inside every earlier one still recording.
+_LEVELS = itertools.count()
 
 
 class Tape:
     """The records of one trace. Each record is ``(prim, values, params, parents, ans)``.
 
     ``parents[k]`` is the record index of argument ``k`` or ``-1`` when the argument is a
-    constant; ``values`` hold the plain argument values; inputs are records with
-    ``prim is None``.
+    constant; ``values`` hold the argument values; inputs are records with ``prim is None``.
+
+    Traces nest (``grad(grad(f))``): each tape has a ``level``, higher for a tape started
+    later. Where values of several tapes meet in one primitive, the tape of highest level
+    records it and the values of the others are its constants; the values it holds may then
+    be traced values of the older tapes, so that its derivative rules, applied to them,
+    record themselves there (autograd's ``find_top_boxed_args``).
     """
 
-    __slots__ = ("records", "reports", "guards")
+    __slots__ = ("records", "reports", "guards", "level")
 
     def __init__(self):
+        self.level = next(_LEVELS)
         self.records = []
         self.reports = []  # reports of the cyclic blocks (fixed points) met while tracing
         # Outcomes of piecewise-constant functions of traced values (comparisons, sign, ...),
@@ -43,14 +53,17 @@ class Tape:
 
 
 def bind(prim, args, params):
-    """Apply ``prim``: plainly if no argument is traced, else recording it on the tape."""
+    """Apply ``prim``: plainly if no argument is traced, else recording it on the newest tape."""
     # One pass over the arguments (this is the hot path of tracing scalar code).
     if len(args) == 1:  # unary primitives (sin, exp, ...): no loop, no lists
         a = args[0]
         if a.__class__ is not Traced:
             return prim.impl(a, **params)
         tape, value = a.tape, a.value
-        ans = prim.impl(value, **params) if params else prim.impl(value)
+        if value.__class__ is Traced:  # nested traces: the older tape records it first
+            ans = bind(prim, (value,), params)
+        else:
+            ans = prim.impl(value, **params) if params else prim.impl(value)
         records = tape.records
         records.append((prim, (value,), params, (a.index,), ans))
         return Traced(ans, tape, len(records) - 1)
@@ -62,7 +75,7 @@ def bind(prim, args, params):
             if tape is None:
                 tape = a.tape
             elif a.tape is not tape:
-                raise _mixed_traces(prim)
+                return _bind_nested(prim, args, params)
             parents.append(a.index)
             values.append(a.value)
         else:
@@ -70,18 +83,26 @@ def bind(prim, args, params):
             values.append(a)
     if tape is None:
         return prim.impl(*args, **params)
-    ans = prim.impl(*values, **params) if params else prim.impl(*values)
+    for v in values:
+        if v.__class__ is Traced:
+            ans = bind(prim, values, params)
+            break
+    else:
+        ans = prim.impl(*values, **params) if params else prim.impl(*values)
     records = tape.records
     records.append((prim, tuple(values), params, tuple(parents), ans))
     return Traced(ans, tape, len(records) - 1)
 
 
-def _mixed_traces(prim):
-    return GraphError(
-        f"'{prim.name}' mixes values traced by two different traces; a function "
-        f"given to fixed_point or a constraint must receive every traced value it "
-        f"uses as an argument, not capture it from an enclosing trace"
-    )
+def _bind_nested(prim, args, params):
+    """``bind`` where arguments of several tapes meet: the newest records, the others are constants."""
+    tape = max((a.tape for a in args if a.__class__ is Traced), key=lambda t: t.level)
+    parents = tuple(a.index if a.__class__ is Traced and a.tape is tape else -1 for a in args)
+    values = tuple(a.value if p >= 0 else a for a, p in zip(args, parents))
+    ans = bind(prim, values, params)
+    records = tape.records
+    records.append((prim, values, params, parents, ans))
+    return Traced(ans, tape, len(records) - 1)
 
 
 # Python operators on two numpy float64 scalars (or one and a Python number) go through
@@ -97,7 +118,7 @@ def _binary(prim, op, a, b):
         tape, va, pa = a.tape, a.value, a.index
         if b.__class__ is Traced:
             if b.tape is not tape:
-                raise _mixed_traces(prim)
+                return _bind_nested(prim, (a, b), _NO_PARAMS)
             vb, pb = b.value, b.index
         else:
             vb, pb = b, -1
@@ -107,6 +128,8 @@ def _binary(prim, op, a, b):
     ta, tb = va.__class__, vb.__class__
     if (ta is np.float64 and tb in _FAST_SCALARS) or (tb is np.float64 and ta in _FAST_SCALARS):
         ans = op(va, vb)
+    elif ta is Traced or tb is Traced:  # nested traces: the older tape records it first
+        ans = bind(prim, (va, vb), _NO_PARAMS)
     else:
         ans = prim.impl(va, vb)
     records = tape.records

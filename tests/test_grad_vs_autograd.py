@@ -118,6 +118,7 @@ case("tanh", lambda np_, x: np_.sum(np_.tanh(x)), x34)
 case("square", lambda np_, x: np_.sum(np_.square(x)), x34)
 case("arcsin-arccos", lambda np_, x: np_.sum(np_.arcsin(x) * np_.arccos(x)), u34)
 case("arcsinh-arctanh", lambda np_, x: np_.sum(np_.arcsinh(x) + np_.arctanh(x)), u34)
+case("arccosh-reciprocal", lambda np_, x: np_.sum(np_.arccosh(x + 1.0) * np_.reciprocal(x)), p34)
 case("log2-log10-exp2", lambda np_, x: np_.sum(np_.log2(x) * np_.log10(x) + np_.exp2(x)), p34)
 case("arctan2", lambda np_, y, x: np_.sum(np_.arctan2(y, x)), x34, y34, argnum=(0, 1))
 # Selections.

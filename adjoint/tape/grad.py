@@ -81,7 +81,7 @@ def value_and_grad(fun, argnum=0):
         """``(fun(*args, **kwargs), its gradient with respect to args[argnum])``."""
         with paused_gc():  # the tape is alive throughout: see adjoint.tape.gc_pause
             tape, out, leaves, rebuilds = trace(fun, args, argnum, kwargs)
-            value = out.value if isinstance(out, Traced) else out
+            value = out.value if index_on(out, tape) is not None else out
             if np.ndim(value) != 0:
                 raise InvalidArgumentError(
                     f"grad needs a scalar-valued function, but it returned shape {np.shape(value)}; "

@@ -13,7 +13,7 @@ from adjoint.pytree import as_float, flatten, like, split_per_argnum
 from adjoint.tape.forward import forward_substitute
 from adjoint.tape.grad import index_on, trace
 from adjoint.tape.reverse import back_substitute
-from graphs.tape import Traced
+from graphs import numpy_functions as nf
 
 
 def jvp(fun, argnum=0):
@@ -74,7 +74,7 @@ def jvp(fun, argnum=0):
                 seeds[tr.index] = tl
         dot = forward_substitute(tape, seeds)
         out_leaves, rebuild = flatten(out, "the result of fun")
-        values = [o.value if isinstance(o, Traced) else o for o in out_leaves]
+        values = [o.value if index_on(o, tape) is not None else o for o in out_leaves]
         tangent_out = [like(None if index_on(o, tape) is None else dot[o.index], v) for o, v in zip(out_leaves, values)]
         return rebuild(values), rebuild(tangent_out)
 
@@ -120,27 +120,31 @@ def jacobian(fun, argnum=0, mode="auto"):
                 f"jacobian needs argument {argnum} to be one array, got a structure of "
                 f"{len(traced)} arrays; concatenate them, or call jacobian per leaf"
             )
-        x, leaf = np.asarray(values[0], dtype=float), traced[0].index
+        x, leaf = values[0], traced[0].index
         if isinstance(out, (list, tuple, dict)):
             raise InvalidArgumentError("jacobian needs fun to return one array; stack the results")
-        value = np.asarray(out.value if isinstance(out, Traced) else out, dtype=float)
-        J = np.zeros((value.size, x.size))
         index = index_on(out, tape)
-        if index is None:
-            pass  # fun does not depend on the argument
-        elif mode == "forward" or (mode == "auto" and x.size <= value.size):
-            for j in range(x.size):  # column j: the tangent caused by e_j
-                J[:, j] = np.ravel(like(forward_substitute(tape, {leaf: _unit(x, j)})[index], value))
+        value = out.value if index is not None else out
+        out_shape, x_shape = np.shape(value), np.shape(x)
+        if index is None or np.size(x) == 0 or np.size(value) == 0:  # no entry depends on the argument
+            return np.zeros(out_shape + x_shape)
+        # Columns or rows are stacked (not written into an array) so that a Jacobian of
+        # values traced by an enclosing trace is itself traced.
+        if mode == "forward" or (mode == "auto" and np.size(x) <= np.size(value)):
+            columns = [like(forward_substitute(tape, {leaf: _unit(x_shape, j)})[index], value)
+                       for j in range(np.size(x))]
+            J = nf.stack([nf.ravel(c) for c in columns], axis=1)
         else:
-            for i in range(value.size):  # row i: the multipliers of e_i
-                J[i] = np.ravel(like(back_substitute(tape, {index: _unit(value, i)})[leaf], x))
-        return J.reshape(value.shape + x.shape)
+            rows = [like(back_substitute(tape, {index: _unit(out_shape, i)})[leaf], x)
+                    for i in range(np.size(value))]
+            J = nf.stack([nf.ravel(r) for r in rows], axis=0)
+        return nf.reshape(J, out_shape + x_shape)
 
     return jacobian_fun
 
 
-def _unit(x, j):
-    """The unit vector ``e_j`` in the shape of ``x``."""
-    e = np.zeros(x.size)
+def _unit(shape, j):
+    """The unit vector ``e_j`` of the given shape."""
+    e = np.zeros(int(np.prod(shape)))
     e[j] = 1.0
-    return e.reshape(x.shape)
+    return e.reshape(shape)

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from ..tape import Traced
+
 _SCALARS = (float, np.float64, int)
 
 
@@ -17,7 +19,7 @@ def unbroadcast(g, x):
     gshape = np.shape(g)
     if gshape == shape:
         return g
-    if not on_gpu(g):  # a cupy array sums on its device; numpy would refuse to convert it
+    if g.__class__ is not Traced and not on_gpu(g):  # cupy and traced arrays sum as they are
         g = np.asarray(g)
     extra = len(gshape) - len(shape)
     if extra > 0:

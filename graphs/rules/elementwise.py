@@ -9,6 +9,7 @@ here: ``adjoint.numpy``, NumPy's dispatch and saved graphs find it by its regist
 import numpy as np
 
 from ..primitive import defjvp, defpartial, defvjp, primitive
+from ..tape import Traced
 from . import partials
 from .broadcasting import broadcast_like as bl
 from .broadcasting import on_gpu
@@ -53,7 +54,10 @@ clip = primitive(np.clip, "clip")
 
 def _log_or_zero(x):
     # d(x**y)/dy = log(x) x**y; where x == 0 the product is 0 (as autograd takes it).
-    x = x.astype(float) if on_gpu(x) else np.asarray(x, dtype=float)
+    if on_gpu(x):
+        x = x.astype(float)
+    elif x.__class__ is not Traced:
+        x = np.asarray(x, dtype=float)
     return np.log(np.where(x == 0, 1.0, x))
 
 
@@ -69,7 +73,7 @@ defelementwise(multiply, lambda ans, x, y: y, lambda ans, x, y: x)
 defelementwise(divide, lambda ans, x, y: 1.0 / y, lambda ans, x, y: -ans / y)
 defelementwise(
     power,
-    lambda ans, x, y: y * np.power(x, np.where(y, y - 1, 1.0)),
+    lambda ans, x, y: y * np.power(x, np.where(y != 0, y - 1, 1.0)),
     lambda ans, x, y: _log_or_zero(x) * ans,
 )
 defelementwise(negative, -1)

@@ -11,6 +11,7 @@ import scipy.sparse as sp
 
 from ..errors import UnsupportedFunctionError
 from ..primitive import defjvp, defpartial, defvjp, primitive
+from ..tape import Traced
 from .broadcasting import unbroadcast
 
 matmul = primitive(np.matmul, "matmul")
@@ -33,12 +34,24 @@ dot = primitive(_dot_impl, "dot")
 def _promoted(a, b):
     a2 = a[None, :] if np.ndim(a) == 1 else a
     b2 = b[:, None] if np.ndim(b) == 1 else b
-    return np.asarray(a2), np.asarray(b2)
+    return _array(a2), _array(b2)
+
+
+def _array(x):
+    return x if x.__class__ is Traced else np.asarray(x)
+
+
+def _swap_last(x):
+    """``x`` with its last two axes swapped (a transpose record where ``x`` is traced)."""
+    if x.__class__ is not Traced:
+        return np.swapaxes(x, -1, -2)
+    n = np.ndim(x)
+    return np.transpose(x, (*range(n - 2), n - 1, n - 2))
 
 
 def _g_promoted(g, a, b):
     # b's axis first: for 1-D @ 1-D the cotangent is 0-d, and needs both axes back.
-    g = np.asarray(g)
+    g = _array(g)
     if np.ndim(b) == 1:
         g = np.expand_dims(g, -1)
     if np.ndim(a) == 1:
@@ -50,7 +63,7 @@ def _matmul_vjp_a(g, ans, a, b):
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return unbroadcast(g * b, a)
     a2, b2 = _promoted(a, b)
-    ga = _g_promoted(g, a, b) @ np.swapaxes(b2, -1, -2)
+    ga = _g_promoted(g, a, b) @ _swap_last(b2)
     ga = unbroadcast(ga, a2)
     return ga.reshape(np.shape(a))
 
@@ -59,28 +72,28 @@ def _matmul_vjp_b(g, ans, a, b):
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return unbroadcast(g * a, b)
     a2, b2 = _promoted(a, b)
-    gb = np.swapaxes(a2, -1, -2) @ _g_promoted(g, a, b)
+    gb = _swap_last(a2) @ _g_promoted(g, a, b)
     gb = unbroadcast(gb, b2)
     return gb.reshape(np.shape(b))
 
 
 def _outer_vjp_a(g, ans, a, b):
-    return (np.asarray(g) @ np.ravel(b)).reshape(np.shape(a))
+    return (_array(g) @ np.ravel(b)).reshape(np.shape(a))
 
 
 def _outer_vjp_b(g, ans, a, b):
-    return (np.ravel(a) @ np.asarray(g)).reshape(np.shape(b))
+    return (np.ravel(a) @ _array(g)).reshape(np.shape(b))
 
 
 defvjp(matmul, _matmul_vjp_a, _matmul_vjp_b)
 defvjp(dot, _matmul_vjp_a, _matmul_vjp_b)
 defvjp(outer, _outer_vjp_a, _outer_vjp_b)
-defvjp(sparse_matmul, None, lambda g, ans, A, x: A.T @ g)
+defvjp(sparse_matmul, None, lambda g, ans, A, x: sparse_matmul(A.T, g))
 
 defjvp(matmul, lambda t, ans, a, b: np.matmul(t, b), lambda t, ans, a, b: np.matmul(a, t))
 defjvp(dot, lambda t, ans, a, b: np.dot(t, b), lambda t, ans, a, b: np.dot(a, t))
 defjvp(outer, lambda t, ans, a, b: np.outer(t, b), lambda t, ans, a, b: np.outer(a, t))
-defjvp(sparse_matmul, None, lambda t, ans, A, x: A @ t)
+defjvp(sparse_matmul, None, lambda t, ans, A, x: sparse_matmul(A, t))
 
 
 # --- Sparse partial table --------------------------------------------------------------

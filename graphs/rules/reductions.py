@@ -7,7 +7,9 @@ weight the VJP rule gives it (``partials.reduction``).
 import numpy as np
 
 from ..primitive import defjvp, defpartial, defvjp, primitive
+from ..tape import Traced
 from . import partials
+from .shapes import stack
 
 sum = primitive(np.sum, "sum")  # noqa: A001 - the numpy name is the interface
 mean = primitive(np.mean, "mean")
@@ -55,15 +57,31 @@ def _extremum_vjp(g, ans, x, axis=None, keepdims=False, **_):
 
 
 def _prod_vjp(g, ans, x, axis=None, keepdims=False, **_):
-    # d prod / d x_k = prod of the others; computed without dividing by x so zeros are fine.
-    x = np.asarray(x, dtype=float)
-    axes = _axes(x, axis)
-    moved = np.moveaxis(x, axes, tuple(range(len(axes))))
-    flat = moved.reshape((-1,) + moved.shape[len(axes):])
-    before = np.cumprod(np.concatenate([np.ones_like(flat[:1]), flat[:-1]]), axis=0)
-    after = np.cumprod(np.concatenate([np.ones_like(flat[:1]), flat[::-1][:-1]]), axis=0)[::-1]
-    others = np.moveaxis((before * after).reshape(moved.shape), tuple(range(len(axes))), axes)
-    return _restore(g, x, axis, keepdims) * others
+    # d prod / d x_k = the product of the others, computed without dividing by x (zeros are fine).
+    return _restore(g, x, axis, keepdims) * _product_of_others(x, _axes(x, axis))
+
+
+def _product_of_others(x, axes):
+    """Each entry of ``x`` replaced by the product of the other entries along ``axes``."""
+    perm = list(axes) + [a for a in range(np.ndim(x)) if a not in axes]
+    back = tuple(np.argsort(perm))
+    moved = np.transpose(x if x.__class__ is Traced else np.asarray(x, dtype=float), perm)
+    shape = np.shape(moved)
+    flat = np.reshape(moved, (-1,) + shape[len(axes):])
+    n = len(flat)
+    if x.__class__ is Traced and n > 0:
+        # Traced (a second derivative): prefix and suffix products as records of the tape.
+        before, after = [np.ones(np.shape(flat)[1:])], [np.ones(np.shape(flat)[1:])]
+        for k in range(1, n):
+            before.append(before[-1] * flat[k - 1])
+            after.append(after[-1] * flat[n - k])
+        others = stack(*[b * a for b, a in zip(before, after[::-1])])
+    else:
+        ones = np.ones_like(flat[:1])
+        before = np.cumprod(np.concatenate([ones, flat[:-1]]), axis=0)
+        after = np.cumprod(np.concatenate([ones, flat[::-1][:-1]]), axis=0)[::-1]
+        others = before * after
+    return np.transpose(np.reshape(others, shape), back)
 
 
 defvjp(sum, _sum_vjp)

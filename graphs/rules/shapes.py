@@ -1,7 +1,9 @@
 """Shape primitives (reshape, transpose, expand/squeeze, broadcast, join, index) and rules.
 
-Their derivatives move entries without changing them; the adjoint of indexing is a
-scatter-add (``numpy.add.at``), so repeated integer indices accumulate. Their sparse partials
+Their derivatives move entries without changing them; the adjoint of indexing is the
+primitive ``scatter_add`` (``numpy.add.at`` into zeros), so repeated integer indices
+accumulate, and whose own adjoint is indexing again: every rule here is made of these
+primitives, so it traces and can be differentiated again. Their sparse partials
 are selection matrices: the primitive applied to the array of its argument's flat positions.
 """
 
@@ -16,19 +18,22 @@ transpose = primitive(lambda x, axes=None: np.transpose(x, axes), "transpose")
 expand_dims = primitive(lambda x, axis: np.expand_dims(x, axis), "expand_dims")
 squeeze = primitive(lambda x, axis=None: np.squeeze(x, axis), "squeeze")
 broadcast_to = primitive(lambda x, shape: np.broadcast_to(x, shape), "broadcast_to")
-index = primitive(lambda x, index: np.asarray(x)[index], "index")
+index = _index = primitive(lambda x, index: np.asarray(x)[index], "index")  # _index: rules' params shadow it
 concatenate = primitive(lambda *xs, axis=0: np.concatenate(xs, axis=axis), "concatenate")
 stack = primitive(lambda *xs, axis=0: np.stack(xs, axis=axis), "stack")
 
 
-def _transpose_back(g, axes, ndim):
-    return np.transpose(g, None if axes is None else np.argsort([a % ndim for a in axes]))
-
-
-def _scatter_add(g, x, index):
-    out = np.zeros(np.shape(x), dtype=np.result_type(g, float))
+def _scatter_add_impl(g, shape, index):
+    out = np.zeros(shape, dtype=np.result_type(g, float))
     np.add.at(out, index, g)
     return out
+
+
+scatter_add = primitive(_scatter_add_impl, "scatter_add")
+
+
+def _transpose_back(g, axes, ndim):
+    return np.transpose(g, None if axes is None else np.argsort([a % ndim for a in axes]))
 
 
 def _pieces(axis, xs):
@@ -46,25 +51,21 @@ def _concatenate_vjp(argnum, g, ans, *xs, axis=0):
     return g[tuple(sl)]
 
 
+def _zeros_but(argnum, t, xs):
+    """The arguments' tangents: ``t`` for argument ``argnum``, zeros for the others."""
+    return [t if k == argnum else np.zeros(np.shape(x)) for k, x in enumerate(xs)]
+
+
 def _concatenate_jvp(argnum, t, ans, *xs, axis=0):
-    axis, bounds = _pieces(axis, xs)
-    out = np.zeros(np.shape(ans), dtype=np.result_type(t, float))
-    sl = [slice(None)] * np.ndim(ans)
-    sl[axis] = slice(bounds[argnum], bounds[argnum + 1])
-    out[tuple(sl)] = t
-    return out
+    return concatenate(*_zeros_but(argnum, t, xs), axis=axis)
 
 
 def _stack_vjp(argnum, g, ans, *xs, axis=0):
-    return np.take(g, argnum, axis=axis % np.ndim(ans))
+    return g[(slice(None),) * (axis % np.ndim(ans)) + (argnum,)]
 
 
 def _stack_jvp(argnum, t, ans, *xs, axis=0):
-    out = np.zeros(np.shape(ans), dtype=np.result_type(t, float))
-    sl = [slice(None)] * np.ndim(ans)
-    sl[axis % np.ndim(ans)] = argnum
-    out[tuple(sl)] = t
-    return out
+    return stack(*_zeros_but(argnum, t, xs), axis=axis)
 
 
 defvjp(reshape, lambda g, ans, x, shape: np.reshape(g, np.shape(x)))
@@ -72,7 +73,8 @@ defvjp(transpose, lambda g, ans, x, axes=None: _transpose_back(g, axes, np.ndim(
 defvjp(expand_dims, lambda g, ans, x, axis: np.reshape(g, np.shape(x)))
 defvjp(squeeze, lambda g, ans, x, axis=None: np.reshape(g, np.shape(x)))
 defvjp(broadcast_to, lambda g, ans, x, shape: unbroadcast(g, x))
-defvjp(index, lambda g, ans, x, index: _scatter_add(g, x, index))
+defvjp(index, lambda g, ans, x, index: scatter_add(g, shape=np.shape(x), index=index))
+defvjp(scatter_add, lambda g, ans, x, shape, index: _index(g, index=index))
 def_variadic(concatenate, _concatenate_vjp, _concatenate_jvp)
 def_variadic(stack, _stack_vjp, _stack_jvp)
 
@@ -81,7 +83,8 @@ defjvp(transpose, lambda t, ans, x, axes=None: np.transpose(t, axes))
 defjvp(expand_dims, lambda t, ans, x, axis: np.reshape(t, np.shape(ans)))
 defjvp(squeeze, lambda t, ans, x, axis=None: np.reshape(t, np.shape(ans)))
 defjvp(broadcast_to, lambda t, ans, x, shape: np.broadcast_to(t, shape))
-defjvp(index, lambda t, ans, x, index: np.asarray(t)[index])
+defjvp(index, lambda t, ans, x, index: _index(t, index=index))
+defjvp(scatter_add, lambda t, ans, x, shape, index: scatter_add(t, shape=shape, index=index))
 
 # --- Sparse partial table --------------------------------------------------------------
 for _prim in (reshape, transpose, expand_dims, squeeze, broadcast_to, index):
