@@ -29,14 +29,35 @@ from adjoint.implicit.fixed_point import fixed_point
 from adjoint.plans.plan import Plan, compile  # noqa: A004 - adjoint.compile, as jax.jit: a namespaced name
 from adjoint.sparse_jacobians.coloured_jacobian import ColouredJacobian, sparse_jacobian
 from adjoint.tape.grad import grad, value_and_grad
-from adjoint.tape.jvp import jacobian, jvp
+from adjoint.tape.jvp import jacobian, jvp, make_jvp
+from adjoint.tape.operators import (
+    checkpoint,
+    deriv,
+    elementwise_grad,
+    grad_and_aux,
+    grad_named,
+    hessian,
+    hessian_tensor_product,
+    hessian_vector_product,
+    holomorphic_grad,
+    make_ggnvp,
+    make_hvp,
+    multigrad_dict,
+    tensor_jacobian_product,
+    vector_jacobian_product,
+)
 from adjoint.tape.trace import trace
+from adjoint.tape.vjp import make_vjp
 from graphs.constraint_graph import ConstraintGraph
 from graphs.serialisation import load, save
 
 __all__ = [
     # derivatives of numpy code
     "grad", "value_and_grad", "jvp", "jacobian", "fixed_point", "compile", "Plan", "trace",
+    # autograd's differential operators, same names and signatures
+    "make_vjp", "make_jvp", "grad_and_aux", "elementwise_grad", "deriv", "hessian", "make_hvp",
+    "hessian_tensor_product", "hessian_vector_product", "tensor_jacobian_product", "vector_jacobian_product",
+    "make_ggnvp", "holomorphic_grad", "grad_named", "multigrad_dict", "checkpoint",
     # constraint graphs
     "ConstraintGraph", "solve", "solve_tangent", "sparse_jacobian", "ColouredJacobian",
     "Solution", "BlockReport", "save", "load",

@@ -56,29 +56,60 @@ def jvp(fun, argnum=0):
         if not args_and_tangent:
             raise InvalidArgumentError("jvp(fun)(*args, tangent) needs the arguments of fun and a tangent")
         *args, tangent = args_and_tangent
-        tape, out, leaves, _ = trace(fun, tuple(args), argnum, kwargs)
-        tangents = split_per_argnum(argnum, tangent)
-        if len(tangents) != len(leaves):
-            raise InvalidArgumentError(f"argnum={argnum!r} needs {len(leaves)} tangents, got {len(tangents)}")
-        seeds = {}
-        for a, ((values, traced), t) in enumerate(zip(leaves, tangents)):
-            t_leaves, _ = flatten(t, f"tangent {a}")
-            if len(t_leaves) != len(values):
-                raise InvalidArgumentError(f"tangent {a} has {len(t_leaves)} leaves, its argument {len(values)}")
-            for v, tr, tl in zip(values, traced, t_leaves):
-                tl = as_float(tl)
-                if np.shape(tl) != np.shape(v):
-                    raise InvalidArgumentError(
-                        f"tangent {a} has shape {np.shape(tl)} where its argument has shape {np.shape(v)}"
-                    )
-                seeds[tr.index] = tl
-        dot = forward_substitute(tape, seeds)
-        out_leaves, rebuild = flatten(out, "the result of fun")
-        values = [o.value if index_on(o, tape) is not None else o for o in out_leaves]
-        tangent_out = [like(None if index_on(o, tape) is None else dot[o.index], v) for o, v in zip(out_leaves, values)]
-        return rebuild(values), rebuild(tangent_out)
+        return make_jvp(fun, argnum)(*args, **kwargs)(tangent)
 
     return jvp_fun
+
+
+def make_jvp(fun, argnum=0):
+    """A function ``(*args) -> jvp``, where ``jvp(v)`` is ``(fun(*args), ∂fun/∂args[argnum] · v)``.
+
+    autograd's ``make_jvp``: ``fun`` is traced once, and each call of ``jvp`` is one forward
+    substitution of that trace. ``adjoint.jvp(fun, argnum)(*args, v)`` is
+    ``make_jvp(fun, argnum)(*args)(v)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import adjoint
+    >>> import adjoint.numpy as anp
+    >>> jvp = adjoint.make_jvp(lambda x: x ** 2)(np.array([1.0, 3.0]))
+    >>> value, tangent = jvp(np.array([1.0, 0.5]))
+    >>> tangent
+    array([2., 3.])
+    """
+
+    def jvp_maker(*args, **kwargs):
+        """The function ``v -> (fun(*args, **kwargs), its tangent in the direction v)``."""
+        tape, out, leaves, _ = trace(fun, tuple(args), argnum, kwargs)
+        out_leaves, rebuild = flatten(out, "the result of fun")
+        indices = [index_on(o, tape) for o in out_leaves]
+        values = [o if i is None else o.value for o, i in zip(out_leaves, indices)]
+
+        def jvp(tangent):
+            """``(fun(*args), ∂fun/∂args[argnum] · tangent)``."""
+            tangents = split_per_argnum(argnum, tangent)
+            if len(tangents) != len(leaves):
+                raise InvalidArgumentError(f"argnum={argnum!r} needs {len(leaves)} tangents, got {len(tangents)}")
+            seeds = {}
+            for a, ((arg_values, traced), t) in enumerate(zip(leaves, tangents)):
+                t_leaves, _ = flatten(t, f"tangent {a}")
+                if len(t_leaves) != len(arg_values):
+                    raise InvalidArgumentError(f"tangent {a} has {len(t_leaves)} leaves, its argument {len(arg_values)}")
+                for v, tr, tl in zip(arg_values, traced, t_leaves):
+                    tl = as_float(tl)
+                    if np.shape(tl) != np.shape(v):
+                        raise InvalidArgumentError(
+                            f"tangent {a} has shape {np.shape(tl)} where its argument has shape {np.shape(v)}"
+                        )
+                    seeds[tr.index] = tl
+            dot = forward_substitute(tape, seeds)
+            tangent_out = [like(None if i is None else dot[i], v) for i, v in zip(indices, values)]
+            return rebuild(values), rebuild(tangent_out)
+
+        return jvp
+
+    return jvp_maker
 
 
 def jacobian(fun, argnum=0, mode="auto"):
