@@ -95,7 +95,8 @@ def make_jvp(fun, argnum=0):
             for a, ((arg_values, traced), t) in enumerate(zip(leaves, tangents)):
                 t_leaves, _ = flatten(t, f"tangent {a}")
                 if len(t_leaves) != len(arg_values):
-                    raise InvalidArgumentError(f"tangent {a} has {len(t_leaves)} leaves, its argument {len(arg_values)}")
+                    raise InvalidArgumentError(
+                        f"tangent {a} has {len(t_leaves)} leaves, its argument {len(arg_values)}")
                 for v, tr, tl in zip(arg_values, traced, t_leaves):
                     tl = as_float(tl)
                     if np.shape(tl) != np.shape(v):
