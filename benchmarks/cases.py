@@ -125,6 +125,76 @@ def mlp_case(cfg, keep_freed_memory=False):
     return rows
 
 
+def hvp_case(cfg):
+    """Hessian-vector product of the MLP loss of ``mlp_case``, as a ratio to each library's gradient.
+
+    ``v`` is a random direction shaped like the parameters (a list of ``(W, b)`` pairs). The
+    HVPs of all libraries are checked against adjoint's forward-over-reverse before timing.
+    """
+    case = "MLP 784-512-512-10, batch 256: Hessian-vector product"
+    rng = np.random.default_rng(0)
+    params = mlp_init([784, 512, 512, 10], rng)
+    x, y = rng.standard_normal((256, 784)), rng.standard_normal((256, 10))
+    v = [(rng.standard_normal(W.shape), rng.standard_normal(b.shape)) for W, b in params]
+    reps = max(cfg.repeats, 7)
+
+    def inner(ops, g, v):
+        return sum(ops.sum(gW * vW) + ops.sum(gb * vb) for (gW, gb), (vW, vb) in zip(g, v))
+
+    loss = lambda p, x, y: mlp_loss(p, x, y, anp)  # noqa: E731
+    grad = adjoint.grad(loss)
+    hvp_fr = adjoint.hessian_vector_product(loss)
+    hvp_rr = adjoint.grad(lambda p: inner(anp, grad(p, x, y), v))
+    reference = _flat(hvp_fr(params, x, y, v))
+    _check(_flat(hvp_rr(params)), reference, "adjoint reverse-over-reverse vs forward-over-reverse HVP", rtol=1e-8)
+    t_grad = best_of(lambda: grad(params, x, y), reps)
+    rows = [row(case, "adjoint.grad time (the baseline of the adjoint ratios)", t_grad, "s")]
+    for name, fn in (("adjoint forward-over-reverse (hessian_vector_product)", lambda: hvp_fr(params, x, y, v)),
+                     ("adjoint reverse-over-reverse (grad of <grad, v>)", lambda: hvp_rr(params))):
+        t = best_of(fn, reps)
+        rows.append(row(case, f"{name} / adjoint.grad", t / t_grad, goal="<= 4",
+                        note=f"HVP {t * 1e3:.1f} ms, grad {t_grad * 1e3:.1f} ms"))
+    autograd = _optional("autograd")
+    if autograd is None:
+        rows.append(row(case, "autograd not installed: skipped", 0.0, "s"))
+    else:
+        import autograd.numpy as agnp
+
+        ag_loss = lambda p, x, y: mlp_loss(p, x, y, agnp)  # noqa: E731
+        ag_grad = autograd.grad(ag_loss)
+        ag_hvp = autograd.grad(lambda p: inner(agnp, ag_grad(p, x, y), v))
+        _check(_flat(ag_hvp(params)), reference, "autograd vs adjoint HVP", rtol=1e-8)
+        t_ag_grad = best_of(lambda: ag_grad(params, x, y), reps)
+        t = best_of(lambda: ag_hvp(params), reps)
+        rows.append(row(case, "autograd reverse-over-reverse / autograd.grad", t / t_ag_grad,
+                        note=f"HVP {t * 1e3:.1f} ms, grad {t_ag_grad * 1e3:.1f} ms"))
+    jax = _optional("jax")
+    if jax is None:
+        rows.append(row(case, "JAX not installed: skipped", 0.0, "s"))
+    else:
+        jax.config.update("jax_enable_x64", True)
+        import jax.numpy as jnp
+
+        jp = [(jnp.asarray(W), jnp.asarray(b)) for W, b in params]
+        jv = [(jnp.asarray(W), jnp.asarray(b)) for W, b in v]
+        jx, jy = jnp.asarray(x), jnp.asarray(y)
+        # x, y and v are arguments, not closed-over constants XLA would fold at compile time
+        j_grad = jax.grad(lambda p, x, y: mlp_loss(p, x, y, jnp))
+        jg = jax.jit(j_grad)
+        jh = jax.jit(lambda p, x, y, v: jax.jvp(lambda q: j_grad(q, x, y), (p,), (v,))[1])
+        _check(_flat(jh(jp, jx, jy, jv)), reference, "JAX vs adjoint HVP", rtol=1e-8)
+        t_j_grad = best_of(lambda: jax.block_until_ready(jg(jp, jx, jy)), reps)
+        t = best_of(lambda: jax.block_until_ready(jh(jp, jx, jy, jv)), reps)
+        rows.append(row(case, "JAX jit(jvp(grad)) / JAX jit(grad)", t / t_j_grad,
+                        note=f"HVP {t * 1e3:.1f} ms, grad {t_j_grad * 1e3:.1f} ms"))
+    return rows
+
+
+def _flat(pairs):
+    """A list of ``(W, b)`` pairs as one flat float64 vector."""
+    return np.concatenate([np.ravel(np.asarray(a, dtype=float)) for pair in pairs for a in pair])
+
+
 def _keep_freed_memory():
     """Ask glibc to serve arrays of up to 32 MB from its heap and never trim it."""
     import ctypes

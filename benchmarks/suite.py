@@ -20,6 +20,7 @@ class Suite:
         self.cases = {
             "chain": lambda: cases.chain_case(self),
             "mlp": lambda: cases.mlp_case(self),
+            "hvp": lambda: cases.hvp_case(self),
             "graph": lambda: cases.graph_case(self, 1000, big // 1000, "Generated program")
             + cases.spsolve_case(self, big),
             "pure_chain": lambda: cases.graph_case(self, 1, big, "Generated pure chain"),

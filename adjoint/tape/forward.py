@@ -43,7 +43,7 @@ def forward_substitute(tape, tangents):
         joint = getattr(prim, "joint_jvp", None)
         if joint is not None:  # an implicit primitive: one tangent solve for all its arguments
             ts = [None if p < 0 else dot[p] for p in parents]
-            dot[i] = None if all(t is None for t in ts) else joint(ts)
+            dot[i] = None if all(t is None for t in ts) else joint(ts, ans, values)
             continue
         acc = None
         for k, p in enumerate(parents):
