@@ -41,6 +41,7 @@ import numbers
 import numpy as np
 
 from adjoint.errors import InvalidArgumentError
+from graphs.numpy_functions import NUMPY_EQUIVALENTS
 from graphs.primitive import PRIMITIVES, EveryArgument, Primitive
 from graphs.tape import Traced, bind, record_guard
 
@@ -105,7 +106,22 @@ def primitive(f):
 
     wrapped.primitive = prim
     wrapped.fun = f
+    _dispatch_numpy_calls(f, wrapped)
     return wrapped
+
+
+def _dispatch_numpy_calls(f, wrapped):
+    """Let numpy code calling ``f`` on traced values reach the new primitive.
+
+    ``f`` a numpy function or any ufunc (``np.cbrt``, ``scipy.special.erf``) that has no
+    built-in rule: plain numpy code applying it to traced values then records it, as it
+    does for the library's own primitives. A built-in rule is never displaced; a user
+    primitive of the same function, defined before, is.
+    """
+    dispatched = isinstance(f, np.ufunc) or (getattr(f, "__module__", None) or "").startswith("numpy")
+    current = NUMPY_EQUIVALENTS.get(f)
+    if dispatched and (current is None or getattr(current, "primitive", None) is not None):
+        NUMPY_EQUIVALENTS[f] = wrapped
 
 
 def primitive_name(f):

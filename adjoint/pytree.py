@@ -234,3 +234,23 @@ def split_per_argnum(argnum, value):
     ((1.0,), (1.0, 2.0))
     """
     return (value,) if isinstance(argnum, int) else tuple(value)
+
+
+def refuse_traced(tree, what):
+    """Raise unless ``tree`` is free of traced values: ``what`` differentiates to first order only.
+
+    Examples
+    --------
+    >>> from graphs.tape import Tape
+    >>> refuse_traced({"x": 1.0}, "adjoint.solve")
+    >>> refuse_traced({"x": Tape().input(1.0)}, "adjoint.solve")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    graphs.errors.InvalidArgumentError: adjoint.solve was given a value traced by an enclosing ...
+    """
+    if any(leaf.__class__ is Traced for leaf in tree_flatten(tree)[0]):
+        raise InvalidArgumentError(
+            f"{what} was given a value traced by an enclosing adjoint.grad / jvp: it computes first "
+            f"derivatives only, so its result cannot be differentiated again; for derivatives of "
+            f"derivatives write the program as numpy code (adjoint.grad, adjoint.fixed_point)"
+        )

@@ -11,11 +11,13 @@ import types
 
 import numpy
 import pytest
+import scipy.special
 from numpy.testing import assert_allclose
 
 import adjoint
 import adjoint.extend as adx
 from adjoint.errors import InvalidArgumentError, MissingRuleError
+from graphs.numpy_functions import NUMPY_EQUIVALENTS
 from graphs.primitive import PRIMITIVES
 
 autograd = pytest.importorskip("autograd")
@@ -358,3 +360,27 @@ NESTED_CASES = [
 def test_second_derivative_matches_autograd(name, fun, s):
     second = adjoint.grad(adjoint.grad(lambda s: fun(AD, s)))(s)
     assert_allclose(second, autograd.grad(autograd.grad(lambda s: fun(AG, s)))(s), **TOL)
+
+
+@pytest.mark.parametrize("fun, derivative, x", [
+    (numpy.cbrt, lambda x: x ** (-2.0 / 3.0) / 3.0, numpy.array([0.5, 2.0, 3.0])),
+    (scipy.special.erf, lambda x: 2.0 / numpy.sqrt(numpy.pi) * numpy.exp(-x ** 2), numpy.array([-0.5, 0.1, 1.2])),
+])
+def test_a_user_primitive_of_a_numpy_function_receives_plain_numpy_calls(fun, derivative, x):
+    try:
+        prim = adx.primitive(fun)
+        adx.defvjp(prim, lambda ans, x: lambda g: g * derivative(x))
+        # Plain numpy / scipy code, unchanged: the traced value dispatches to the primitive.
+        g = adjoint.grad(lambda x: numpy.sum(fun(x) ** 2))(x)
+        assert_allclose(g, 2 * fun(x) * derivative(x), rtol=1e-12)
+    finally:
+        NUMPY_EQUIVALENTS.pop(fun, None)
+        PRIMITIVES.pop(prim.primitive.name, None)
+
+
+def test_a_user_primitive_never_displaces_a_built_in_rule():
+    wrapped = adx.primitive(numpy.sin)
+    try:
+        assert NUMPY_EQUIVALENTS[numpy.sin] is not wrapped
+    finally:
+        PRIMITIVES.pop(wrapped.primitive.name, None)

@@ -181,3 +181,29 @@ def test_trust_ncg_with_library_hessp_matches_autograd_iterations():
     assert ours.success and ref.success
     assert (ours.nit, ours.njev, ours.nhev) == (ref.nit, ref.njev, ref.nhev)
     assert_allclose(ours.x, ref.x, rtol=1e-10, atol=1e-12)
+
+
+# --- what stays first order says so ---------------------------------------------------------
+
+def _graph():
+    g = adjoint.ConstraintGraph()
+    g.add_input("x")
+    g.add_constraint("y", lambda x: anp.sin(x), ["x"])
+    return g
+
+
+FIRST_ORDER_ONLY = {
+    "compiled plan": (lambda: adjoint.compile(lambda x: anp.sum(anp.sin(x) ** 2), X3),
+                      lambda plan, x: anp.sum(plan(x))),
+    "adjoint.solve": (_graph, lambda g, x: anp.sum(adjoint.solve(g, {"x": x}, "y").gradient["x"])),
+    "adjoint.solve_tangent": (_graph, lambda g, x: anp.sum(adjoint.solve_tangent(g, {"x": x}, {"x": V3}).tangents["y"])),
+    "adjoint.sparse_jacobian": (_graph, lambda g, x: anp.sum(adjoint.sparse_jacobian(g, {"x": x}, "y").toarray())),
+}
+
+
+@pytest.mark.parametrize("name", list(FIRST_ORDER_ONLY))
+def test_first_order_machinery_refuses_traced_values_with_a_clear_error(name):
+    make, use = FIRST_ORDER_ONLY[name]
+    thing = make()
+    with pytest.raises(adjoint.InvalidArgumentError, match=f"{name}.*first derivatives only"):
+        adjoint.grad(lambda x: use(thing, x))(X3)

@@ -7,6 +7,7 @@ from adjoint.graph.passes import adjoint_pass, solve_constraints
 from adjoint.graph.settings import checked_settings
 from adjoint.graph.solution import Solution
 from adjoint.graph.triangular import triangular_multipliers
+from adjoint.pytree import refuse_traced
 
 
 def solve(graph, inputs, objective=None, *, forward="auto", adjoint="auto", rtol=None, atol=None,
@@ -71,6 +72,7 @@ def solve(graph, inputs, objective=None, *, forward="auto", adjoint="auto", rtol
     >>> bool(abs(sol.gradient["x"] - 1 / (1 + anp.sin(z) / 2)) < 1e-12)
     True
     """
+    refuse_traced(inputs, "adjoint.solve")
     settings = checked_settings(graph, locals())
     values, blocks, lins, reports = solve_constraints(graph, inputs, settings)
     if objective is None:

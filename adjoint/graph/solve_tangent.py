@@ -12,6 +12,7 @@ from adjoint.errors import NonFiniteError
 from adjoint.graph.passes import input_tangents, solve_constraints, tangent_pass
 from adjoint.graph.settings import checked_settings
 from adjoint.graph.solution import Solution
+from adjoint.pytree import refuse_traced
 
 
 def solve_tangent(graph, inputs, tangents, *, forward="auto", linear="auto", rtol=None, atol=None,
@@ -55,6 +56,7 @@ def solve_tangent(graph, inputs, tangents, *, forward="auto", linear="auto", rto
     >>> bool(abs(sol.tangents["u"] - 2 * 0.5 / (1 - anp.cos(u) / 3)) < 1e-12)
     True
     """
+    refuse_traced([inputs, tangents], "adjoint.solve_tangent")
     settings = checked_settings(graph, locals())
     values, blocks, lins, reports = solve_constraints(graph, inputs, settings)
     seeds = input_tangents(graph, values, tangents)

@@ -17,7 +17,7 @@ from adjoint.plans.backend import as_backend_float, resolve_backend
 from adjoint.plans.replay import GuardFailed, TapeProgram
 from adjoint.plans.scalar_engine import FORWARD_MODES, ScalarEngine
 from adjoint.plans.scalar_layout import ScalarLayout, scalar_graph_reason
-from adjoint.pytree import argnums, per_argnum
+from adjoint.pytree import argnums, per_argnum, refuse_traced
 from adjoint.tape.gc_pause import paused_gc
 from adjoint.tape.grad import index_on
 from adjoint.tape.reverse import depends_on, gradient
@@ -172,6 +172,7 @@ class Plan:
         """``(fun(*args, **kwargs), gradient)``, as ``adjoint.value_and_grad(fun, argnum)``.
 
         Keyword arguments are static: part of the key, like ints and strings."""
+        refuse_traced([list(args), kwargs], "a compiled plan")
         positions = argnums(self.argnum, len(args))
         call = CallArguments(args, positions, self._dynamic_others, kwargs)
         xp = resolve_backend(self.backend, call.dynamic)

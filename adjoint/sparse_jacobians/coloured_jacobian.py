@@ -15,6 +15,7 @@ import numpy as np
 from adjoint.errors import InvalidArgumentError
 from adjoint.graph.passes import solve_constraints, tangent_pass
 from adjoint.graph.settings import checked_settings
+from adjoint.pytree import refuse_traced
 from adjoint.sparse_jacobians.colouring import colour_columns, decompress, seed_matrix
 from adjoint.sparse_jacobians.sparsity import jacobian_pattern
 
@@ -99,6 +100,7 @@ def sparse_jacobian(graph, inputs, output, wrt=None, *, pattern=None, forward="a
     >>> bool(np.allclose(jac.matrix.diagonal(), np.cos(x) * np.exp(np.sin(x))))
     True
     """
+    refuse_traced(inputs, "adjoint.sparse_jacobian")
     settings = checked_settings(graph, locals())
     if output not in graph:
         raise InvalidArgumentError(f"output {output!r} is not a node of the graph")
