@@ -193,7 +193,7 @@ PIECEWISE_CONSTANT = {
     np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
     np.logical_and, np.logical_or, np.logical_not, np.argmax, np.argmin, np.argsort,
     np.all, np.any, np.allclose, np.isclose, np.zeros_like, np.ones_like, np.empty_like,
-    np.shape, np.ndim, np.size, np.sort,
+    np.shape, np.ndim, np.size, np.sort, np.iscomplexobj, np.isrealobj, np.iscomplex, np.isreal,
 }
 
 

@@ -9,9 +9,9 @@ import numpy as np
 from . import numpy_functions as nf
 from .tape import Traced, record_guard
 
-# Piecewise-constant functions whose result depends on shapes only: a plan (whose shapes are
+# Piecewise-constant functions whose result depends on shapes (and dtypes) only: a plan (whose shapes are
 # fixed) never needs to re-check them, so they are not noted as guards.
-_SHAPE_ONLY = {np.zeros_like, np.ones_like, np.empty_like, np.shape, np.ndim, np.size}
+_SHAPE_ONLY = {np.zeros_like, np.ones_like, np.empty_like, np.shape, np.ndim, np.size, np.iscomplexobj, np.isrealobj}
 
 
 def _plain(x):

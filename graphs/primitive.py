@@ -16,7 +16,12 @@ as autograd's ``defvjp`` does:
 An elementwise primitive declares its local partials ``∂ans/∂x_k`` once instead, and all
 three rules follow from them (``graphs.rules.elementwise_declaration.defelementwise``).
 
-Rules act on plain numpy values; the adjoint layer evaluates them, nothing traces them.
+Rules are written with numpy functions that trace (primitives of their own, or numpy's
+dispatch): applied to values of an enclosing trace, a rule records itself there, so the
+derivative it computes can be differentiated again (``grad(grad(f))``). A rule that must
+leave numpy's dispatch (an in-place write, a conversion to ndarray) needs a primitive of its
+own, as the adjoint of indexing has ``scatter_add``; the second-order table test catches one
+that does not.
 """
 
 from .errors import MissingRuleError

@@ -391,13 +391,29 @@ def test_float_of_traced_scalar_names_the_problem():
 @pytest.mark.parametrize("fun, shape", [
     (lambda x: anp.sin(x), "(3,)"),
     (lambda x: x @ A34, "(4,)"),
-    (lambda x: anp.sum(x, axis=0, keepdims=True), "(1,)"),
+    (lambda x: anp.sum(x[:2, None], axis=1, keepdims=True), "(2, 1)"),
     (lambda x: numpy.outer(x, x), "(3, 3)"),
 ], ids=["sin", "vector-matmul", "keepdims", "plain-outer"])
 def test_grad_of_non_scalar_function_names_the_shape(fun, shape):
     with pytest.raises(adjoint.InvalidArgumentError) as info:
         adjoint.grad(fun)(x3)
     assert shape in str(info.value)
+
+
+@pytest.mark.parametrize("fun", [
+    lambda np_, x: np_.sum(x ** 2, axis=0, keepdims=True),
+    lambda np_, x: np_.reshape(np_.sum(np_.sin(x)), (1, 1)),
+], ids=["keepdims-(1,)", "reshaped-(1,1)"])
+def test_a_one_entry_result_is_a_scalar_as_in_autograd(fun):
+    ours = adjoint.value_and_grad(lambda x: fun(anp, x))(x3)
+    ref = autograd.value_and_grad(lambda x: fun(agnp, x))(x3)
+    assert numpy.shape(ours[0]) == numpy.shape(ref[0])
+    assert_allclose(ours[1], ref[1], rtol=RTOL)
+
+
+def test_a_complex_result_is_a_type_error_as_in_autograd():
+    with pytest.raises(TypeError, match="complex"):
+        adjoint.grad(lambda x: x * (1.0 + 0.2j))(1.0)
 
 
 @pytest.mark.parametrize("fun, arg", [

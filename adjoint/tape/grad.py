@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from adjoint.errors import InvalidArgumentError
+from adjoint.errors import InvalidArgumentError, UnsupportedFunctionError
 from adjoint.pytree import argnums, as_float, flatten, like, per_argnum
 from adjoint.tape.gc_pause import paused_gc
 from adjoint.tape.reverse import gradient
@@ -82,10 +82,15 @@ def value_and_grad(fun, argnum=0):
         with paused_gc():  # the tape is alive throughout: see adjoint.tape.gc_pause
             tape, out, leaves, rebuilds = trace(fun, args, argnum, kwargs)
             value = out.value if index_on(out, tape) is not None else out
-            if np.ndim(value) != 0:
+            if np.size(value) != 1:  # a one-entry array, (1, 1) say, is a scalar too (as in autograd)
                 raise InvalidArgumentError(
                     f"grad needs a scalar-valued function, but it returned shape {np.shape(value)}; "
-                    f"reduce it to a scalar, or use adjoint.solve with a (node, cotangent) objective"
+                    f"reduce it to a scalar, or use adjoint.jacobian / adjoint.make_vjp"
+                )
+            if np.iscomplexobj(value):
+                raise UnsupportedFunctionError(
+                    "grad needs a real scalar-valued function, but it returned a complex value; "
+                    "differentiate its real part (or use adjoint.holomorphic_grad)"
                 )
             lam = iter(gradient(tape, index_on(out, tape), [t.index for _, traced in leaves for t in traced]))
         grads = [rebuild([like(next(lam), v) for v in values]) for (values, _), rebuild in zip(leaves, rebuilds)]
