@@ -25,7 +25,7 @@ __all__ = [
     *_ELEMENTWISE, "true_divide", "abs", "matmul", "outer", "dot", "where", "clip", "sum", "mean",
     "max", "min", "prod", "amax", "amin", "reshape", "ravel", "transpose", "expand_dims", "squeeze",
     "broadcast_to", "concatenate", "stack", "hstack", "vstack", "atleast_1d", "array", "asarray",
-    "sparse_matmul",
+    "full", "sparse_matmul",
 ]
 
 
@@ -137,6 +137,13 @@ def array(obj, dtype=None):
 def asarray(obj, dtype=None):
     """``numpy.asarray``; traced values pass through unchanged."""
     return array(obj, dtype) if isinstance(obj, (list, tuple, Traced)) else np.asarray(obj, dtype)
+
+
+def full(shape, fill_value, dtype=None):
+    """``numpy.full``; a traced ``fill_value`` is broadcast to ``shape`` (differentiably)."""
+    if isinstance(fill_value, Traced):
+        return broadcast_to(fill_value, shape)
+    return np.full(shape, fill_value, dtype=dtype)
 
 
 def sparse_matmul(A, x):

@@ -492,3 +492,8 @@ def test_broadcast_to_leading_axes():
     _grads_equal(f, g, x4)
     _grads_equal(f, g, x31)
     _grads_equal(lambda x: anp.sum(numpy.broadcast_to(x, (5, 3)) ** 2), lambda x: 5 * anp.sum(x ** 2), x3)
+
+
+def test_full_of_a_traced_value_broadcasts_it():
+    ours = adjoint.grad(lambda s: anp.sum(anp.full((2, 3), s) * A34[:2, :3]))(0.5)
+    assert_allclose(ours, numpy.sum(A34[:2, :3]), rtol=RTOL)

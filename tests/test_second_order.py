@@ -95,3 +95,15 @@ def test_every_primitive_has_a_second_order_case():
     missing = set(PRIMITIVES) - _primitives_reached() - set(CHECKED_ELSEWHERE) - {
         n for n in PRIMITIVES if ":" in n or n.startswith(("example_", "test_"))}
     assert not missing, f"primitives without a second-order case: {sorted(missing)}"
+
+
+def test_sparse_matmul_second_order():
+    # autograd has no scipy.sparse products: the reference is the same code with the dense matrix.
+    sparse = pytest.importorskip("scipy.sparse")
+    A = sparse.random(5, 4, density=0.5, random_state=3, format="csr")
+    x, v = numpy.random.default_rng(5).normal(size=(2, 4))
+    ours = lambda x: anp.sum(anp.tanh(anp.sparse_matmul(A, x)) ** 2)  # noqa: E731
+    dense = lambda x: agnp.sum(agnp.tanh(A.toarray() @ x) ** 2)  # noqa: E731
+    reference = autograd.hessian(dense)(x)
+    assert_allclose(adjoint.hessian(ours)(x), reference, rtol=RTOL, atol=ATOL)
+    assert_allclose(adjoint.hessian_vector_product(ours)(x, v), reference @ v, rtol=RTOL, atol=ATOL)

@@ -13,8 +13,9 @@ Examples
 """
 
 from numpy import *  # noqa: F401,F403  (constants and creation functions, untraced)
-from numpy import linalg, random  # noqa: F401  (plain numpy: not differentiable)
+from numpy import linalg  # noqa: F401  (plain numpy: not differentiable)
 
+from adjoint.numpy import random  # noqa: F401  (numpy.random, importable as a module)
 from graphs.numpy_functions import *  # noqa: F401,F403
 from graphs.numpy_functions import __all__ as _traced
 
