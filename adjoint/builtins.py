@@ -6,7 +6,7 @@ wrapper here (they are flattened as pytrees).
 
 import builtins
 
-from graphs.tape import Traced
+from graphs.tape import plain_value
 
 __all__ = ["isinstance", "type", "list", "tuple", "dict"]
 
@@ -23,9 +23,7 @@ def type(x):  # noqa: A001 - autograd's name
     >>> type(Tape().input(np.zeros(2))).__name__
     'ndarray'
     """
-    while x.__class__ is Traced:
-        x = x.value
-    return builtins.type(x)
+    return builtins.type(plain_value(x))
 
 
 def isinstance(x, classinfo):  # noqa: A001 - autograd's name
@@ -38,6 +36,4 @@ def isinstance(x, classinfo):  # noqa: A001 - autograd's name
     >>> isinstance(Tape().input(np.zeros(2)), np.ndarray), isinstance([], (tuple, list))
     (True, True)
     """
-    while x.__class__ is Traced:
-        x = x.value
-    return builtins.isinstance(x, classinfo)
+    return builtins.isinstance(plain_value(x), classinfo)

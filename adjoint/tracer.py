@@ -1,6 +1,6 @@
 """autograd's ``tracer`` helpers on adjoint's traced values: ``isbox`` and ``getval``."""
 
-from graphs.tape import Traced
+from graphs.tape import Traced, plain_value
 
 __all__ = ["isbox", "getval"]
 
@@ -28,6 +28,4 @@ def getval(x):
     >>> adjoint.grad(lambda x: x * getval(x))(3.0)   # getval(x) is a constant: d(3x)/dx
     3.0
     """
-    while x.__class__ is Traced:
-        x = x.value
-    return x
+    return plain_value(x)

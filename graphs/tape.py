@@ -301,6 +301,20 @@ def _value(x):
     return x.value if x.__class__ is Traced else x
 
 
+def plain_value(x):
+    """The plain value under any number of nested traces (``x`` itself if it is not traced).
+
+    Examples
+    --------
+    >>> outer = Tape().input(2.0)
+    >>> plain_value(Tape().input(outer)), plain_value(3.0)
+    (2.0, 3.0)
+    """
+    while x.__class__ is Traced:
+        x = x.value
+    return x
+
+
 def _compare(op, a, b):
     return record_guard(op, (a, b), {}, op(a.value, _value(b)))
 

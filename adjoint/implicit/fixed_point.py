@@ -26,7 +26,7 @@ from adjoint.tape.vjp import make_vjp
 from graphs.constraint_graph import ConstraintGraph
 from graphs.primitive import Primitive
 from graphs.structure import strongly_connected_blocks
-from graphs.tape import Traced, bind
+from graphs.tape import Traced, bind, plain_value
 from solvers.linear.dispatch import LINEAR
 
 _STATE = "z"
@@ -71,7 +71,7 @@ def fixed_point(f, z0, *params, forward="auto", adjoint="auto", rtol=None, atol=
     for name in names:
         graph.add_input(name)
     graph.add_constraint(_STATE, _no_captures(f, rebuild), [_STATE, *names], init=np.asarray(z0, dtype=np.float64))
-    values = {n: np.asarray(_plain(v), dtype=np.float64) for n, v in zip(names, leaves)}
+    values = {n: np.asarray(plain_value(v), dtype=np.float64) for n, v in zip(names, leaves)}
     (block,) = strongly_connected_blocks(graph)
     lins, report = forward_block(graph, block, values, settings)
     block_report = BlockReport(block.nodes, block.iterates, report)
@@ -183,13 +183,6 @@ def _depth(v):
     while isinstance(v, Traced):
         v, n = v.value, n + 1
     return n
-
-
-def _plain(v):
-    """The plain value under any number of nested traces."""
-    while isinstance(v, Traced):
-        v = v.value
-    return v
 
 
 def _any_traced(*values):
