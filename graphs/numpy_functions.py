@@ -29,10 +29,12 @@ __all__ = [
 ]
 
 
-def where(condition, x, y):
-    """``numpy.where(condition, x, y)``, differentiable in ``x`` and ``y``."""
+def where(condition, x=None, y=None):
+    """``numpy.where(condition, x, y)``, differentiable in ``x`` and ``y``; ``where(condition)`` gives indices."""
     if isinstance(condition, Traced):  # a traced numeric condition is a guard of the trace
         condition = record_guard(np.not_equal, (condition, 0), {}, np.not_equal(condition.value, 0))
+    if x is None and y is None:
+        return np.nonzero(condition)
     return ew.where(condition, x, y)
 
 

@@ -497,3 +497,11 @@ def test_broadcast_to_leading_axes():
 def test_full_of_a_traced_value_broadcasts_it():
     ours = adjoint.grad(lambda s: anp.sum(anp.full((2, 3), s) * A34[:2, :3]))(0.5)
     assert_allclose(ours, numpy.sum(A34[:2, :3]), rtol=RTOL)
+
+
+def test_where_with_keywords_or_only_a_condition_as_numpy():
+    x, y, c = numpy.array([1.0, 2.0, 3.0]), numpy.array([4.0, 5.0, 6.0]), [True, False, True]
+    assert_allclose(anp.where(condition=c, x=x, y=y), [1.0, 5.0, 3.0])
+    assert_allclose(anp.where(c, x, y=y), [1.0, 5.0, 3.0])
+    assert [list(i) for i in anp.where(c)] == [[0, 2]]
+    assert_allclose(adjoint.grad(lambda x: anp.sum(anp.where(c, x=x, y=y) ** 2))(x), [2.0, 0.0, 6.0])
