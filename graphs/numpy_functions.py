@@ -9,8 +9,8 @@ import numpy as np
 
 from .errors import UnsupportedFunctionError
 from .primitive import PRIMITIVES, Primitive
+from .rules import complex_numbers, fft, linalg, numpy_linalg, reductions, shapes, sorting, special
 from .rules import elementwise as ew
-from .rules import linalg, reductions, shapes
 from .tape import Traced, record_guard
 
 # Elementwise functions are the primitives of rules/elementwise themselves, under their
@@ -194,6 +194,11 @@ NUMPY_EQUIVALENTS = {
     np.shape: lambda a: np.shape(_value(a)), np.ndim: lambda a: np.ndim(_value(a)),
     np.size: lambda a: np.size(_value(a)), np.asarray: asarray, np.array: array,
 }
+#: The families of their own modules (linear algebra, fft, scipy.special, sorting, complex).
+FAMILIES = (numpy_linalg, fft, special, sorting, complex_numbers)
+for _family in FAMILIES:
+    NUMPY_EQUIVALENTS.update(_family.EQUIVALENTS)
+del _family
 
 #: Piecewise-constant functions: a traced argument contributes a zero derivative, so they
 #: are evaluated on plain values and their results are not traced.

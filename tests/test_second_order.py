@@ -1,16 +1,27 @@
 """Second derivatives of every primitive, against autograd on the same numpy code.
 
-The cases are the first-order table of ``test_grad_vs_autograd`` (every primitive, with
-broadcasting, axes, indexing and containers). For each, the Hessian-vector product ``H v``
+The cases are the first-order tables (``TABLES``: ``test_grad_vs_autograd`` for the core
+primitives, with broadcasting, axes, indexing and containers, and one table per family of
+primitives). For each, the Hessian-vector product ``H v``
 is computed two ways, forward-over-reverse (``jvp`` of ``grad``) and reverse-over-reverse
 (``grad`` of ``⟨grad, v⟩``), and compared with autograd's reverse-over-reverse. A coverage
 test checks that the table reaches every registered primitive, so a new primitive cannot skip it.
 """
 
+import importlib
+
 import numpy
 import pytest
 from numpy.testing import assert_allclose
-from test_grad_vs_autograd import CASES
+#: The first-order tables: modules of tests/ defining ``CASES`` (name -> ``Case``). A case's
+#: function takes a numpy-like module first (``adjoint.numpy``, ``numpy`` or ``autograd.numpy``).
+TABLES = ["test_grad_vs_autograd", "test_numpy_breadth", "test_sorting", "test_linalg", "test_fft",
+          "test_scipy", "test_complex"]
+CASES = {}
+for _table in TABLES:
+    for _name, _case in importlib.import_module(_table).CASES.items():
+        if getattr(_case, "second_order", True):
+            CASES[f"{_table[5:]}:{_name}"] = _case
 
 import adjoint
 import adjoint.numpy as anp

@@ -2,8 +2,9 @@
 
 The differentiable functions (``graphs.numpy_functions.__all__``) apply primitives, and are
 numpy itself on plain values; everything else numpy offers (array creation, constants,
-``linalg`` and ``random`` on plain arrays, ...) is numpy's own. A numpy function without a
-derivative rule applied to a traced value raises an error naming it.
+``random``, ...) is numpy's own; ``linalg`` and ``fft`` are numpy's with their traced
+functions. A numpy function without a derivative rule applied to a traced value raises an
+error naming it.
 
 Examples
 --------
@@ -13,10 +14,13 @@ Examples
 """
 
 from numpy import *  # noqa: F401,F403  (constants and creation functions, untraced)
-from numpy import linalg  # noqa: F401  (plain numpy: not differentiable)
 
-from adjoint.numpy import random  # noqa: F401  (numpy.random, importable as a module)
+from adjoint.numpy import fft, linalg, random  # noqa: F401  (importable as modules)
 from graphs.numpy_functions import *  # noqa: F401,F403
 from graphs.numpy_functions import __all__ as _traced
+from graphs.rules.complex_numbers import *  # noqa: F401,F403
+from graphs.rules.complex_numbers import __all__ as _complex
+from graphs.rules.sorting import *  # noqa: F401,F403
+from graphs.rules.sorting import __all__ as _sorting
 
-__all__ = list(_traced)
+__all__ = [*_traced, *_complex, *_sorting]

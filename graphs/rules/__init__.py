@@ -3,4 +3,4 @@
 Importing this package registers every primitive in ``graphs.primitive.PRIMITIVES``.
 """
 
-from . import elementwise, linalg, reductions, shapes  # noqa: F401
+from . import complex_numbers, elementwise, fft, linalg, numpy_linalg, reductions, shapes, sorting, special  # noqa: F401

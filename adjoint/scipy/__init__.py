@@ -1,0 +1,1 @@
+"""``adjoint.scipy``: scipy functions that trace, in autograd's layout (``import adjoint.scipy.special``)."""

@@ -1,0 +1,10 @@
+"""Derivative rules of numpy.fft (fft, ifft, rfft, irfft and their n-d forms, fftshift).
+
+EQUIVALENTS maps each numpy / scipy function of this family to its traced version, for
+numpy's dispatch (merged into graphs.numpy_functions.NUMPY_EQUIVALENTS); __all__
+lists the traced functions by their numpy names.
+"""
+
+__all__ = []
+
+EQUIVALENTS = {}

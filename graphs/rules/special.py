@@ -1,0 +1,10 @@
+"""Derivative rules of scipy.special (gammaln, digamma, erf, logsumexp, ...) as primitives.
+
+EQUIVALENTS maps each numpy / scipy function of this family to its traced version, for
+numpy's dispatch (merged into graphs.numpy_functions.NUMPY_EQUIVALENTS); __all__
+lists the traced functions by their numpy names.
+"""
+
+__all__ = []
+
+EQUIVALENTS = {}

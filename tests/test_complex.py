@@ -1,0 +1,3 @@
+"""complex: first-order cases against autograd (being written)."""
+
+CASES = {}

@@ -1,0 +1,3 @@
+"""fft: first-order cases against autograd (being written)."""
+
+CASES = {}

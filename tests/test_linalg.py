@@ -1,0 +1,3 @@
+"""linalg: first-order cases against autograd (being written)."""
+
+CASES = {}

@@ -1,0 +1,3 @@
+"""numpy_breadth: first-order cases against autograd (being written)."""
+
+CASES = {}
