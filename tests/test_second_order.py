@@ -13,6 +13,7 @@ import importlib
 import numpy
 import pytest
 from numpy.testing import assert_allclose
+
 #: The first-order tables: modules of tests/ defining ``CASES`` (name -> ``Case``). A case's
 #: function takes a numpy-like module first (``adjoint.numpy``, ``numpy`` or ``autograd.numpy``).
 TABLES = ["test_grad_vs_autograd", "test_numpy_breadth", "test_sorting", "test_linalg", "test_fft",
