@@ -14,6 +14,12 @@ import numpy
 import pytest
 from numpy.testing import assert_allclose
 
+import adjoint
+import adjoint.numpy as anp
+from adjoint.pytree import tree_flatten, tree_unflatten
+from adjoint.tape.grad import trace
+from graphs.primitive import PRIMITIVES
+
 #: The first-order tables: modules of tests/ defining ``CASES`` (name -> ``Case``). A case's
 #: function takes a numpy-like module first (``adjoint.numpy``, ``numpy`` or ``autograd.numpy``).
 TABLES = ["test_grad_vs_autograd", "test_numpy_breadth", "test_sorting", "test_linalg", "test_fft",
@@ -23,12 +29,6 @@ for _table in TABLES:
     for _name, _case in importlib.import_module(_table).CASES.items():
         if getattr(_case, "second_order", True):
             CASES[f"{_table[5:]}:{_name}"] = _case
-
-import adjoint
-import adjoint.numpy as anp
-from adjoint.pytree import tree_flatten, tree_unflatten
-from adjoint.tape.grad import trace
-from graphs.primitive import PRIMITIVES
 
 autograd = pytest.importorskip("autograd")
 agnp = pytest.importorskip("autograd.numpy")

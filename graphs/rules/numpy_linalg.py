@@ -1,4 +1,4 @@
-"""Derivative rules of numpy.linalg and scipy.linalg (solve, inv, det, slogdet, cholesky, eigh, eig, svd, norm, pinv, qr, matrix_power, solve_triangular, cho_solve, sqrtm, solve_sylvester), batched as numpy allows.
+"""Derivative rules of numpy.linalg and scipy.linalg, batched as numpy allows.
 
 EQUIVALENTS maps each numpy / scipy function of this family to its traced version, for
 numpy's dispatch (merged into graphs.numpy_functions.NUMPY_EQUIVALENTS); __all__
