@@ -71,6 +71,7 @@ class Case:
     args: tuple
     argnum: object = 0
     plain: bool = False     # adjoint side uses plain numpy on traced values
+    second_order: bool = True  # test_second_order runs it as Hessian-vector products too
 
 
 CASES = {}
