@@ -12,7 +12,8 @@ import numbers
 import numpy as np
 
 from adjoint.errors import InvalidArgumentError
-from graphs.tape import Traced
+from graphs.rules.broadcasting import match_complex
+from graphs.tape import Traced, plain_value
 from solvers.backend import on_gpu
 
 #: Leaf classes of a flat list that ``tree_flatten`` takes in one step (no recursion).
@@ -142,40 +143,79 @@ def _paths(treedef, path):
 
 
 def as_float(x):
-    """``x`` as float64: a Python scalar becomes ``np.float64``, anything else an ndarray.
+    """``x`` as the value to trace: its own dtype if floating or complex, else float64.
+
+    A Python float (or int, or bool) becomes ``np.float64``, a Python complex
+    ``np.complex128``, anything else an ndarray: float32, float16 and complex arrays keep their
+    dtype (as autograd keeps them); integer and boolean arrays become float64, whose gradient
+    autograd gives as float64 too.
 
     Examples
     --------
-    >>> as_float(2), as_float([1, 2])
-    (np.float64(2.0), array([1., 2.]))
+    >>> as_float(2), as_float([1, 2]), as_float(1j)
+    (np.float64(2.0), array([1., 2.]), np.complex128(1j))
+    >>> as_float(np.ones(2, dtype=np.float32)).dtype
+    dtype('float32')
     """
-    if isinstance(x, numbers.Number) and not isinstance(x, np.generic):
+    c = x.__class__
+    if c is float or c is int or c is bool:
         return np.float64(x)
-    if x.__class__ is Traced:  # a value of an enclosing trace, differentiated again
+    if c is complex:
+        return np.complex128(x)
+    if c is Traced:  # a value of an enclosing trace, differentiated again
         return x
-    return np.asarray(x, dtype=np.float64)
+    a = np.asarray(x)
+    return a if a.dtype.kind in "fc" else a.astype(np.float64)
 
 
 def like(g, x):
     """The cotangent ``g`` in the form of ``x``, ``None`` meaning zero.
 
-    A float for a Python scalar ``x``, else a float64 array of ``x``'s shape (a copy: it
-    never aliases a buffer of the caller). A GPU array stays on its device.
+    A float for a Python float ``x`` (``np.complex128`` for a complex one), else an array of
+    ``x``'s shape and dtype (float64 for an integer or boolean ``x``): a copy, it never
+    aliases a buffer of the caller. The cotangent of a real ``x`` is the real part of a
+    complex ``g`` (autograd's ``match_complex``). A GPU array stays on its device.
 
     Examples
     --------
-    >>> like(None, 3.0), like(2.0, [1.0, 1.0])
-    (0.0, array([2., 2.]))
+    >>> like(None, 3.0), like(2.0, [1.0, 1.0]), like(1 + 2j, 3.0), like(2.0, 1j)
+    (0.0, array([2., 2.]), 1.0, np.complex128(2+0j))
+    >>> like(1.0, np.ones(2, dtype=np.float32))
+    array([1., 1.], dtype=float32)
     """
     if g is None:
         g = 0.0
     elif on_gpu(g):
         return g.reshape(np.shape(x))
     elif g.__class__ is Traced:  # a derivative traced by an enclosing trace (higher order)
+        g = match_complex(g, x)
+        dtype = cotangent_dtype(x)
+        if g.dtype != dtype:  # float32 code gives float32 derivatives at every order
+            g = g.astype(dtype)
         return g if g.shape == np.shape(x) else np.broadcast_to(g, np.shape(x))
-    if isinstance(x, numbers.Number) and not isinstance(x, np.ndarray):
-        return float(g)
-    return np.array(np.broadcast_to(g, np.shape(x)), dtype=np.float64)
+    if x.__class__ is complex:  # autograd's gradient for a complex is a numpy complex
+        return np.complex128(g)
+    if isinstance(x, numbers.Number) and not isinstance(x, np.generic):
+        return float(np.real(g))
+    dtype = cotangent_dtype(x)
+    if dtype.kind != "c" and np.iscomplexobj(g):
+        g = np.real(g)
+    if isinstance(x, np.generic):  # a numpy scalar: autograd's gradient is a scalar of its type
+        return dtype.type(g)
+    return np.array(np.broadcast_to(g, np.shape(x)), dtype=dtype)
+
+
+def cotangent_dtype(x):
+    """The dtype of ``x``'s cotangent (and tangent): its own if floating or complex, else float64.
+
+    Examples
+    --------
+    >>> cotangent_dtype(np.ones(2, dtype=np.float32)), cotangent_dtype([1, 2]), cotangent_dtype(1j)
+    (dtype('float32'), dtype('float64'), dtype('complex128'))
+    """
+    x = plain_value(x)
+    dtype = x.dtype if isinstance(x, (np.ndarray, np.generic)) else np.asarray(x).dtype
+    return dtype if dtype.kind in "fc" else np.dtype(np.float64)
 
 
 def argnums(argnum, nargs):

@@ -200,7 +200,7 @@ class Traced:
     shape = property(lambda self: np.shape(self.value))
     ndim = property(lambda self: np.ndim(self.value))
     size = property(lambda self: np.size(self.value))
-    dtype = property(lambda self: np.result_type(self.value))
+    dtype = property(lambda self: np.result_type(plain_value(self)))
 
     def __len__(self):
         return len(self.value)
@@ -244,6 +244,8 @@ class Traced:
     def __rmul__(self, other): return _binary(_ops.multiply, operator.mul, other, self)
     def __truediv__(self, other): return _binary(_ops.divide, operator.truediv, self, other)
     def __rtruediv__(self, other): return _binary(_ops.divide, operator.truediv, other, self)
+    def __mod__(self, other): return _binary(_ops.remainder, operator.mod, self, other)
+    def __rmod__(self, other): return _binary(_ops.remainder, operator.mod, other, self)
     def __pow__(self, other): return _binary(_ops.power, operator.pow, self, other)
     def __rpow__(self, other): return _binary(_ops.power, operator.pow, other, self)
     def __matmul__(self, other): return _linalg.matmul(self, other)
@@ -256,6 +258,23 @@ class Traced:
     @property
     def T(self):
         return _shapes.transpose(self)
+
+    # Complex parts and casts, differentiable as autograd defines them (graphs.rules.complex_numbers).
+    @property
+    def real(self):
+        return _complex.real_part(self)
+
+    @property
+    def imag(self):
+        return _complex.imag_part(self)
+
+    def conj(self):
+        return _complex.conjugate(self)
+
+    conjugate = conj
+
+    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+        return _complex.astype(self, dtype=np.dtype(dtype))
 
     def transpose(self, *axes):
         return _shapes.transpose(self, axes=_axes_arg(axes))
@@ -297,6 +316,24 @@ class Traced:
         return _protocol.array_function(func, args, kwargs)
 
 
+def _numpy_method(name):
+    """``x.name(...)`` as ``numpy.name(x, ...)``: numpy's dispatch finds the traced version."""
+    function = getattr(np, name)
+
+    def method(self, *args, **kwargs):
+        return function(self, *args, **kwargs)
+
+    method.__name__ = name
+    return method
+
+
+# ndarray methods that numpy code calls on arrays, by way of numpy's function of the same name.
+for _name in ("var", "std", "cumsum", "repeat", "swapaxes", "diagonal", "trace", "clip", "take", "argmax",
+              "argmin", "argsort", "any", "all", "round", "nonzero"):
+    setattr(Traced, _name, _numpy_method(_name))
+del _name
+
+
 def _value(x):
     return x.value if x.__class__ is Traced else x
 
@@ -328,6 +365,7 @@ def _axes_arg(axes):
 
 # The operator methods above resolve these modules at call time; they import this module.
 from . import numpy_protocol as _protocol  # noqa: E402
+from .rules import complex_numbers as _complex  # noqa: E402
 from .rules import elementwise as _ops  # noqa: E402
 from .rules import linalg as _linalg  # noqa: E402
 from .rules import reductions as _reductions  # noqa: E402

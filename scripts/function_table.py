@@ -23,6 +23,8 @@ def _arguments(table):
 
 
 def primitive_rows():
+    import adjoint.numpy  # noqa: F401 - every family registers its primitives on import
+    import adjoint.scipy  # noqa: F401
     from graphs.primitive import PRIMITIVES
 
     rows = []
@@ -52,6 +54,7 @@ def _qualified(func):
 def function_names():
     import numpy as np
 
+    import adjoint.scipy  # noqa: F401
     from graphs.numpy_functions import NUMPY_EQUIVALENTS, PIECEWISE_CONSTANT
 
     traced = sorted({_qualified(f) for f in NUMPY_EQUIVALENTS if f not in PIECEWISE_CONSTANT})

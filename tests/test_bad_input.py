@@ -106,12 +106,12 @@ def grad_of_nonscalar():
 
 
 def unsupported_function_in_constraint():
-    g = graph(("y", lambda x: anp.sum(np.cumsum(x)), ["x"]))
+    g = graph(("y", lambda x: anp.sum(np.interp(x, [0.0, 1.0], [0.0, 2.0])), ["x"]))
     adjoint.solve(g, {"x": np.ones(3)}, "y")
 
 
 def unsupported_function_in_grad():
-    adjoint.grad(lambda x: np.sum(np.linalg.slogdet(x)[1]))(np.eye(2))
+    adjoint.grad(lambda x: np.sum(np.polyval(x, 2.0)))(np.eye(2))
 
 
 def float_of_traced():
@@ -210,8 +210,8 @@ CASES = [
     ("cotangent of wrong shape", cotangent_wrong_shape, adjoint.InvalidArgumentError, r"cotangent for objective 'y' has shape \(2,\), but the node has shape \(3,\)"),
     ("objective not a node", objective_not_a_node, adjoint.InvalidArgumentError, r"objective 'loss' is not a node"),
     ("grad of non-scalar", grad_of_nonscalar, adjoint.InvalidArgumentError, r"grad needs a scalar-valued function, but it returned shape \(3,\)"),
-    ("unsupported numpy in constraint", unsupported_function_in_constraint, adjoint.UnsupportedFunctionError, r"constraint 'y': numpy\.cumsum has no derivative rule"),
-    ("unsupported numpy in grad", unsupported_function_in_grad, adjoint.UnsupportedFunctionError, r"numpy\.linalg\.slogdet has no derivative rule"),
+    ("unsupported numpy in constraint", unsupported_function_in_constraint, adjoint.UnsupportedFunctionError, r"constraint 'y': numpy\.interp has no derivative rule"),
+    ("unsupported numpy in grad", unsupported_function_in_grad, adjoint.UnsupportedFunctionError, r"numpy\.polyval has no derivative rule"),
     ("float() of a traced value", float_of_traced, adjoint.UnsupportedFunctionError, r"float\(\) of a traced value would drop its derivative"),
     ("singular component", singular_component, adjoint.SingularSystemError, r"cyclic component \['z'\] is singular"),
     ("singular fixed point", singular_fixed_point, adjoint.SingularSystemError, r"cyclic component \['z'\] is singular"),

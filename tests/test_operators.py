@@ -111,11 +111,6 @@ def test_holomorphic_grad_of_a_real_argument_warns_and_is_grad():
         assert adjoint.holomorphic_grad(lambda x: x ** 3)(2.0) == pytest.approx(12.0)
 
 
-def test_holomorphic_grad_of_a_complex_argument_says_it_is_unsupported():
-    with pytest.raises(adjoint.InvalidArgumentError, match="complex"):
-        adjoint.holomorphic_grad(lambda x: x ** 2)(1.0 + 2.0j)
-
-
 def test_grad_named_of_an_unknown_name_lists_the_arguments():
     with pytest.raises(adjoint.InvalidArgumentError, match=r"\['x', 'y'\]"):
         adjoint.grad_named(lambda x, y: x * y, "z")

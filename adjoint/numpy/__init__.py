@@ -15,7 +15,10 @@ Examples
 
 from numpy import *  # noqa: F401,F403  (constants and creation functions, untraced)
 
-from adjoint.numpy import fft, linalg, random  # noqa: F401  (importable as modules)
+# numpy's __all__ names its own linalg, fft and random: bind ours after the star import.
+import adjoint.numpy.fft as fft  # noqa: E402, F401
+import adjoint.numpy.linalg as linalg  # noqa: E402, F401
+import adjoint.numpy.random as random  # noqa: E402, F401
 from graphs.numpy_functions import *  # noqa: F401,F403
 from graphs.numpy_functions import __all__ as _traced
 from graphs.rules.complex_numbers import *  # noqa: F401,F403
@@ -24,3 +27,27 @@ from graphs.rules.sorting import *  # noqa: F401,F403
 from graphs.rules.sorting import __all__ as _sorting
 
 __all__ = [*_traced, *_complex, *_sorting]
+
+
+#: Functions that handle plain values themselves: autograd's where takes keyword arguments
+#: (``where(condition=c, x=x, y=y)``), which numpy's positional-only where refuses.
+_OWN_ON_PLAIN_VALUES = {"where"}
+
+
+def _plain_values_are_numpys():
+    """Each traced function that is not a primitive becomes numpy's own on plain values (``plain_values``)."""
+    import numpy
+
+    from adjoint.numpy.plain_values import numpy_on_plain_values
+    from graphs.primitive import Primitive
+
+    names = globals()
+    for name in __all__:
+        ours, theirs = names[name], getattr(numpy, name, None)
+        if name in _OWN_ON_PLAIN_VALUES:
+            continue
+        if callable(theirs) and not isinstance(ours, Primitive) and ours is not theirs:
+            names[name] = numpy_on_plain_values(ours, theirs, name)
+
+
+_plain_values_are_numpys()

@@ -1,12 +1,14 @@
 """``grad`` and ``value_and_grad``: trace numpy code, then back-substitute its multipliers."""
 
+import numbers
+
 import numpy as np
 
 from adjoint.errors import InvalidArgumentError, UnsupportedFunctionError
 from adjoint.pytree import argnums, as_float, flatten, like, per_argnum
 from adjoint.tape.gc_pause import paused_gc
-from adjoint.tape.reverse import gradient
-from graphs.tape import Tape, Traced
+from adjoint.tape.reverse import back_substitute
+from graphs.tape import Tape, Traced, plain_value
 
 
 def trace(fun, args, argnum, kwargs=None):
@@ -60,6 +62,21 @@ def index_on(x, tape):
     return x.index if x.__class__ is Traced and x.tape is tape else None
 
 
+def seed(value):
+    """The seed 1 of a scalar objective's back-substitution, in ``value``'s dtype (float64 for an integer).
+
+    Examples
+    --------
+    >>> seed(np.float32(2.0)).dtype, seed(3).dtype, seed(1j)
+    (dtype('float32'), dtype('float64'), array(1.+0.j))
+    """
+    dtype = np.result_type(plain_value(value))
+    return np.ones(np.shape(plain_value(value)), dtype=dtype if dtype.kind in "fc" else np.float64)
+
+
+_NUMBERS = (numbers.Number, np.ndarray, np.generic, Traced)
+
+
 def value_and_grad(fun, argnum=0):
     """A function returning ``(fun(*args), gradient of fun with respect to args[argnum])``.
 
@@ -82,6 +99,11 @@ def value_and_grad(fun, argnum=0):
         with paused_gc():  # the tape is alive throughout: see adjoint.tape.gc_pause
             tape, out, leaves, rebuilds = trace(fun, args, argnum, kwargs)
             value = out.value if index_on(out, tape) is not None else out
+            if not isinstance(value, _NUMBERS):
+                raise UnsupportedFunctionError(
+                    f"grad needs a scalar-valued function, but it returned {type(value).__name__} "
+                    f"{value!r:.60}; return the scalar to differentiate"
+                )
             if np.size(value) != 1:  # a one-entry array, (1, 1) say, is a scalar too (as in autograd)
                 raise InvalidArgumentError(
                     f"grad needs a scalar-valued function, but it returned shape {np.shape(value)}; "
@@ -92,7 +114,13 @@ def value_and_grad(fun, argnum=0):
                     "grad needs a real scalar-valued function, but it returned a complex value; "
                     "differentiate its real part (or use adjoint.holomorphic_grad)"
                 )
-            lam = iter(gradient(tape, index_on(out, tape), [t.index for _, traced in leaves for t in traced]))
+            index = index_on(out, tape)
+            inputs = [t.index for _, traced in leaves for t in traced]
+            if index is None:
+                lam = iter([None] * len(inputs))
+            else:  # seeded in the result's dtype, so that float32 code differentiates in float32 (as autograd)
+                multipliers = back_substitute(tape, {index: seed(value)})
+                lam = iter([multipliers[i] for i in inputs])
         grads = [rebuild([like(next(lam), v) for v in values]) for (values, _), rebuild in zip(leaves, rebuilds)]
         return value, per_argnum(argnum, grads)
 

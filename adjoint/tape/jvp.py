@@ -9,7 +9,7 @@ solvers as its adjoint, non-transposed.
 import numpy as np
 
 from adjoint.errors import InvalidArgumentError
-from adjoint.pytree import as_float, flatten, like, split_per_argnum
+from adjoint.pytree import as_float, cotangent_dtype, flatten, like, split_per_argnum
 from adjoint.tape.forward import forward_substitute
 from adjoint.tape.grad import index_on, trace
 from adjoint.tape.reverse import back_substitute
@@ -159,15 +159,15 @@ def jacobian(fun, argnum=0, mode="auto"):
         value = out.value if index is not None else out
         out_shape, x_shape = np.shape(value), np.shape(x)
         if index is None or np.size(x) == 0 or np.size(value) == 0:  # no entry depends on the argument
-            return np.zeros(out_shape + x_shape)
+            return np.zeros(out_shape + x_shape, dtype=cotangent_dtype(x))
         # Columns or rows are stacked (not written into an array) so that a Jacobian of
         # values traced by an enclosing trace is itself traced.
         if mode == "forward" or (mode == "auto" and np.size(x) <= np.size(value)):
-            columns = [like(forward_substitute(tape, {leaf: _unit(x_shape, j)})[index], value)
+            columns = [like(forward_substitute(tape, {leaf: _unit(x_shape, j, cotangent_dtype(x))})[index], value)
                        for j in range(np.size(x))]
             J = nf.stack([nf.ravel(c) for c in columns], axis=1)
         else:
-            rows = [like(back_substitute(tape, {index: _unit(out_shape, i)})[leaf], x)
+            rows = [like(back_substitute(tape, {index: _unit(out_shape, i, cotangent_dtype(value))})[leaf], x)
                     for i in range(np.size(value))]
             J = nf.stack([nf.ravel(r) for r in rows], axis=0)
         return nf.reshape(J, out_shape + x_shape)
@@ -175,8 +175,8 @@ def jacobian(fun, argnum=0, mode="auto"):
     return jacobian_fun
 
 
-def _unit(shape, j):
-    """The unit vector ``e_j`` of the given shape."""
-    e = np.zeros(int(np.prod(shape)))
+def _unit(shape, j, dtype=np.float64):
+    """The unit vector ``e_j`` of the given shape, in ``dtype`` (float32 code stays float32, as in autograd)."""
+    e = np.zeros(int(np.prod(shape)), dtype=dtype)
     e[j] = 1.0
     return e.reshape(shape)

@@ -77,7 +77,7 @@ defelementwise(
     lambda ans, x, y: _log_or_zero(x) * ans,
 )
 defelementwise(negative, -1)
-defelementwise(absolute, lambda ans, x: np.sign(x))
+defelementwise(absolute, lambda ans, x: np.conj(x) / np.where(ans == 0, 1.0, ans) if np.iscomplexobj(x) else np.sign(x))
 defelementwise(sqrt, lambda ans, x: 0.5 / ans)
 defelementwise(square, lambda ans, x: 2.0 * x)
 defelementwise(reciprocal, lambda ans, x: -ans * ans)
@@ -126,3 +126,39 @@ _where_jvp = (
 defvjp(where, *_where_vjp)
 defjvp(where, *_where_jvp)
 defpartial(where, None, *(partials.elementwise(partials.from_jvp(_where_jvp[k], k), k) for k in (1, 2)))
+
+# --- More of numpy's elementwise functions (autograd's list) ------------------------------
+logaddexp = primitive(np.logaddexp, "logaddexp")
+logaddexp2 = primitive(np.logaddexp2, "logaddexp2")
+hypot = primitive(np.hypot, "hypot")
+remainder = primitive(np.remainder, "remainder")  # numpy.mod is the same ufunc
+fmod = primitive(np.fmod, "fmod")
+fmax = primitive(np.fmax, "fmax")
+fmin = primitive(np.fmin, "fmin")
+fabs = primitive(np.fabs, "fabs")
+deg2rad = primitive(np.deg2rad, "deg2rad")
+radians = primitive(np.radians, "radians")
+rad2deg = primitive(np.rad2deg, "rad2deg")
+degrees = primitive(np.degrees, "degrees")
+sinc = primitive(np.sinc, "sinc")  # not a ufunc: numpy_functions maps numpy.sinc to it
+
+
+def _sinc_partial(ans, x):
+    # d sinc(x)/dx = (cos(πx) - sinc(x)) / x, which tends to 0 at x = 0.
+    safe = np.where(x == 0, 1.0, x)
+    return np.where(x == 0, 0.0, (np.cos(np.pi * x) - ans) / safe)
+
+
+defelementwise(logaddexp, lambda ans, x, y: np.exp(x - ans), lambda ans, x, y: np.exp(y - ans))
+defelementwise(logaddexp2, lambda ans, x, y: np.exp2(x - ans), lambda ans, x, y: np.exp2(y - ans))
+defelementwise(hypot, lambda ans, x, y: x / ans, lambda ans, x, y: y / ans)
+defelementwise(remainder, 1, lambda ans, x, y: -np.floor(x / y))
+defelementwise(fmod, 1, lambda ans, x, y: -np.trunc(x / y))
+defelementwise(fmax, lambda ans, x, y: _tie_share(x, ans, y), lambda ans, x, y: _tie_share(y, ans, x))
+defelementwise(fmin, lambda ans, x, y: _tie_share(x, ans, y), lambda ans, x, y: _tie_share(y, ans, x))
+defelementwise(fabs, lambda ans, x: np.sign(x))
+defelementwise(deg2rad, np.pi / 180.0)
+defelementwise(radians, np.pi / 180.0)
+defelementwise(rad2deg, 180.0 / np.pi)
+defelementwise(degrees, 180.0 / np.pi)
+defelementwise(sinc, _sinc_partial)

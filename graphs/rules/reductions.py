@@ -65,7 +65,7 @@ def _product_of_others(x, axes):
     """Each entry of ``x`` replaced by the product of the other entries along ``axes``."""
     perm = list(axes) + [a for a in range(np.ndim(x)) if a not in axes]
     back = tuple(np.argsort(perm))
-    moved = np.transpose(x if x.__class__ is Traced else np.asarray(x, dtype=float), perm)
+    moved = np.transpose(x if x.__class__ is Traced else np.asarray(x, dtype=np.result_type(x, float)), perm)
     shape = np.shape(moved)
     flat = np.reshape(moved, (-1,) + shape[len(axes):])
     n = len(flat)
@@ -117,3 +117,18 @@ defpartial(mean, partials.reduction(_mean_vjp, _restore))
 defpartial(max, partials.reduction(_extremum_vjp, _restore))
 defpartial(min, partials.reduction(_extremum_vjp, _restore))
 defpartial(prod, partials.reduction(_prod_vjp, _restore))
+
+
+# --- Cumulative sums ---------------------------------------------------------------------
+# ``axis`` is always an int here (numpy_functions.cumsum flattens for axis=None).
+cumsum = primitive(lambda x, axis: np.cumsum(x, axis=axis), "cumsum")
+
+
+def _reversed(g, axis):
+    """``g`` reversed along ``axis`` (an index record where ``g`` is traced)."""
+    return g[(slice(None),) * (axis % np.ndim(g)) + (slice(None, None, -1),)]
+
+
+# The adjoint of a running sum is the running sum from the other end.
+defvjp(cumsum, lambda g, ans, x, axis: _reversed(cumsum(_reversed(g, axis), axis=axis), axis))
+defjvp(cumsum, lambda t, ans, x, axis: cumsum(t, axis=axis))
