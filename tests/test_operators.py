@@ -202,3 +202,17 @@ def test_first_order_machinery_refuses_traced_values_with_a_clear_error(name):
     thing = make()
     with pytest.raises(adjoint.InvalidArgumentError, match=f"{name}.*first derivatives only"):
         adjoint.grad(lambda x: use(thing, x))(X3)
+
+
+def test_tensor_jacobian_product_contracts_leading_axes_as_autograd():
+    a = numpy.random.default_rng(1).normal(size=(5, 4, 3))
+    V = numpy.random.default_rng(2).normal(size=(5, 4))
+    ours = adjoint.tensor_jacobian_product(lambda a: anp.roll(anp.sin(a), 1))(a, V)
+    ref = autograd.tensor_jacobian_product(lambda a: agnp.roll(agnp.sin(a), 1))(a, V)
+    assert ours.shape == ref.shape == (3, 5, 4, 3)
+    assert_allclose(ours, ref, rtol=RTOL)
+
+
+def test_grad_of_a_boolean_result_is_a_type_error():
+    with pytest.raises(TypeError, match="bool"):
+        adjoint.grad(lambda x: anp.allclose(x, x * 3.0 / 3.0))(numpy.ones(3))

@@ -99,7 +99,7 @@ def value_and_grad(fun, argnum=0):
         with paused_gc():  # the tape is alive throughout: see adjoint.tape.gc_pause
             tape, out, leaves, rebuilds = trace(fun, args, argnum, kwargs)
             value = out.value if index_on(out, tape) is not None else out
-            if not isinstance(value, _NUMBERS):
+            if not isinstance(value, _NUMBERS) or isinstance(value, (bool, np.bool_)):
                 raise UnsupportedFunctionError(
                     f"grad needs a scalar-valued function, but it returned {type(value).__name__} "
                     f"{value!r:.60}; return the scalar to differentiate"

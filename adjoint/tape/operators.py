@@ -168,7 +168,11 @@ hessian_vector_product = hessian_tensor_product
 
 
 def tensor_jacobian_product(fun, argnum=0):
-    """A function ``(*args, v) -> vᵀ J``: ``v`` shaped like ``fun``'s result contracted with its Jacobian.
+    """A function ``(*args, v) -> v · J``: ``v`` contracted with the leading axes of ``fun``'s Jacobian.
+
+    As autograd's: ``v`` has the shape of ``fun``'s result, or of its leading axes (then the
+    result keeps the Jacobian's remaining axes). A ``v`` of the result's whole shape is one
+    back-substitution (a VJP).
 
     Examples
     --------
@@ -182,7 +186,11 @@ def tensor_jacobian_product(fun, argnum=0):
 
     def tensor_jacobian_product_fun(*args, **kwargs):
         *args, v = args
-        return make_vjp(fun, argnum)(*args, **kwargs)[0](v)
+        vjp, ans = make_vjp(fun, argnum)(*args, **kwargs)
+        if np.shape(v) == np.shape(ans):
+            return vjp(v)
+        contracted = lambda *a: nf.tensordot(v, fun(*a, **kwargs), axes=np.ndim(v))  # noqa: E731
+        return jacobian(contracted, argnum)(*args)
 
     return tensor_jacobian_product_fun
 
