@@ -10,7 +10,15 @@ order here (the shared second-order table takes real directions only).
 import numpy
 import pytest
 from numpy.testing import assert_allclose
-from test_grad_vs_autograd import ATOL, RTOL, Case, assert_same_tree, nonzero, normal, positive
+from test_grad_vs_autograd import (
+    ATOL,
+    RTOL,
+    Case,
+    assert_case_matches_autograd,
+    nonzero,
+    normal,
+    positive,
+)
 
 import adjoint
 import adjoint.numpy as anp
@@ -86,13 +94,7 @@ COMPLEX_CASES = {
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_grad_matches_autograd(name):
-    c = CASES[name]
-    mod = numpy if c.plain else anp
-    ours_v, ours_g = adjoint.value_and_grad(lambda *a: c.fun(mod, *a), c.argnum)(*c.args)
-    ref_v, ref_g = autograd.value_and_grad(lambda *a: c.fun(agnp, *a), c.argnum)(*c.args)
-    assert numpy.ndim(ours_v) == 0
-    assert_allclose(ours_v, ref_v, rtol=RTOL, atol=ATOL)
-    assert_same_tree(ours_g, ref_g, c.args[c.argnum])
+    assert_case_matches_autograd(CASES[name])
 
 
 def _assert_same_complex(ours, ref, arg):

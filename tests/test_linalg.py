@@ -9,7 +9,13 @@ qr alone has no such formula, and is checked against central differences here
 import numpy
 import pytest
 from numpy.testing import assert_allclose
-from test_grad_vs_autograd import ATOL, RTOL, Case, _args_of, _run, assert_same_tree, normal
+from test_grad_vs_autograd import (
+    ATOL,
+    RTOL,
+    Case,
+    assert_case_matches_autograd,
+    normal,
+)
 
 import adjoint
 import adjoint.numpy as anp
@@ -231,22 +237,7 @@ case("plain-svd-pinv", lambda np_, x: np_.sum(np_.linalg.svd(x, full_matrices=Fa
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_grad_matches_autograd(name):
-    c = CASES[name]
-    ours_v, ours_g, ours_g_only, ref_v, ref_g = _run(c)
-    assert numpy.ndim(ours_v) == 0
-    assert_allclose(ours_v, ref_v, rtol=RTOL, atol=ATOL, err_msg="value")
-    arg = _args_of(c)
-    if isinstance(c.argnum, int) and numpy.iscomplexobj(arg):  # assert_same_tree expects float64 cotangents
-        for g in (ours_g, ours_g_only):
-            assert g.dtype == numpy.complex128 and g.shape == arg.shape
-            assert_allclose(g, ref_g, rtol=RTOL, atol=ATOL)
-    elif isinstance(c.argnum, int):
-        assert_same_tree(ours_g, ref_g, arg)
-        assert_same_tree(ours_g_only, ref_g, arg)
-    else:
-        for k, (o, o2, r, a) in enumerate(zip(ours_g, ours_g_only, ref_g, arg)):
-            assert_same_tree(o, r, a, f"grad[{k}]")
-            assert_same_tree(o2, r, a, f"grad[{k}]")
+    assert_case_matches_autograd(CASES[name])
 
 
 # --- qr: central differences ---------------------------------------------------------------

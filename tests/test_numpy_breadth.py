@@ -8,7 +8,7 @@ on positive arguments, and so on; ``tests/test_second_order.py`` runs them all a
 import numpy
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-from test_grad_vs_autograd import Case, assert_same_tree, normal, positive
+from test_grad_vs_autograd import Case, assert_case_matches_autograd, normal, positive
 
 import adjoint
 import adjoint.numpy as anp
@@ -163,16 +163,7 @@ case("c_", lambda np_, x: np_.sum(np_.c_[x, C34, x] ** 3), normal((3, 2), 36))
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_grad_matches_autograd(name):
-    c = CASES[name]
-    mod = numpy if c.plain else anp
-    ours_v, ours_g = adjoint.value_and_grad(lambda *a: c.fun(mod, *a), c.argnum)(*c.args)
-    ref_v, ref_g = autograd.value_and_grad(lambda *a: c.fun(agnp, *a), c.argnum)(*c.args)
-    assert_allclose(ours_v, ref_v, rtol=RTOL, atol=ATOL, err_msg="value")
-    if isinstance(c.argnum, int):
-        assert_same_tree(ours_g, ref_g, c.args[c.argnum])
-    else:
-        for k, (o, r) in enumerate(zip(ours_g, ref_g)):
-            assert_same_tree(o, r, c.args[c.argnum[k]], f"grad[{k}]")
+    assert_case_matches_autograd(CASES[name])
 
 
 # --- plain values are numpy's ------------------------------------------------------------

@@ -17,7 +17,7 @@ import scipy.signal
 import scipy.special
 import scipy.stats
 from numpy.testing import assert_allclose
-from test_grad_vs_autograd import Case, assert_same_tree, normal, positive, unit
+from test_grad_vs_autograd import Case, assert_case_matches_autograd, normal, positive, unit
 
 import adjoint
 import adjoint.numpy as anp
@@ -196,24 +196,9 @@ case("odeint", lambda np_, y0, t, args: np_.sum(_sc(np_).integrate.odeint(_dynam
 
 # --- tests -------------------------------------------------------------------------------
 
-def _run(c):
-    mod = numpy if c.plain else anp
-    ours_v, ours_g = adjoint.value_and_grad(lambda *a: c.fun(mod, *a), c.argnum)(*c.args)
-    ref_v, ref_g = autograd.value_and_grad(lambda *a: c.fun(agnp, *a), c.argnum)(*c.args)
-    return ours_v, ours_g, ref_v, ref_g
-
-
 @pytest.mark.parametrize("name", list(CASES))
 def test_grad_matches_autograd(name):
-    c = CASES[name]
-    ours_v, ours_g, ref_v, ref_g = _run(c)
-    assert numpy.ndim(ours_v) == 0
-    assert_allclose(ours_v, ref_v, rtol=RTOL, atol=ATOL, err_msg="value")
-    if isinstance(c.argnum, int):
-        assert_same_tree(ours_g, ref_g, c.args[c.argnum])
-    else:
-        for k, (o, r, a) in enumerate(zip(ours_g, ref_g, [c.args[i] for i in c.argnum])):
-            assert_same_tree(o, r, a, f"grad[{k}]")
+    assert_case_matches_autograd(CASES[name])
 
 
 def test_odeint_second_order():

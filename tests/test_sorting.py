@@ -13,7 +13,7 @@ import warnings
 import numpy
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-from test_grad_vs_autograd import Case, assert_same_tree, normal
+from test_grad_vs_autograd import Case, assert_case_matches_autograd, normal
 
 import adjoint
 import adjoint.numpy as anp
@@ -195,17 +195,7 @@ case("amax-ties-plain", lambda np_, x: np_.amax(x * x) * np_.sum(x), TIES, plain
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_grad_matches_autograd(name):
-    c = CASES[name]
-    mod = numpy if c.plain else anp
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        ours_v, ours_g = adjoint.value_and_grad(lambda *a: c.fun(mod, *a), c.argnum)(*c.args)
-        ours_g_only = adjoint.grad(lambda *a: c.fun(mod, *a), c.argnum)(*c.args)
-        ref_v, ref_g = autograd.value_and_grad(lambda *a: c.fun(agnp, *a), c.argnum)(*c.args)
-    assert numpy.ndim(ours_v) == 0
-    assert_allclose(ours_v, ref_v, rtol=RTOL, atol=ATOL, err_msg="value")
-    assert_same_tree(ours_g, ref_g, c.args[c.argnum])
-    assert_same_tree(ours_g_only, ref_g, c.args[c.argnum])
+    assert_case_matches_autograd(CASES[name])
 
 
 # --- values: exactly numpy's on plain arguments, numpy's (to rounding) on traced ones ----------
