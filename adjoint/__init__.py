@@ -49,7 +49,7 @@ from adjoint.tape.operators import (
 from adjoint.tape.trace import trace
 from adjoint.tape.vjp import make_vjp
 from graphs.constraint_graph import ConstraintGraph
-from graphs.serialisation import load, save
+from graphs.serialisation import Limits, load, save
 
 __all__ = [
     # derivatives of numpy code
@@ -60,7 +60,7 @@ __all__ = [
     "make_ggnvp", "holomorphic_grad", "grad_named", "multigrad_dict", "checkpoint",
     # constraint graphs
     "ConstraintGraph", "solve", "solve_tangent", "sparse_jacobian", "ColouredJacobian",
-    "Solution", "BlockReport", "save", "load",
+    "Solution", "BlockReport", "save", "load", "Limits",
     # checks and diagnostics
     "check_grads", "taylor_test", "TaylorResult", "frobenius_estimate", "FrobeniusEstimate",
     "jacobian_penalty", "plot",

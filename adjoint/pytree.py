@@ -234,7 +234,8 @@ def argnums(argnum, nargs):
     Raises
     ------
     InvalidArgumentError
-        If an argnum is out of range.
+        If ``argnum`` is not an int or a tuple of ints, if an argnum is out of range, or if two
+        name the same argument (autograd then silently differentiates the last of them only).
 
     Examples
     --------
@@ -244,12 +245,38 @@ def argnums(argnum, nargs):
     Traceback (most recent call last):
     ...
     graphs.errors.InvalidArgumentError: argnum 3 is out of range for a call with 1 arguments
+    >>> argnums((0, -2), 2)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    graphs.errors.InvalidArgumentError: argnum (0, -2) names argument 0 twice; ...
     """
-    numbers_ = (argnum,) if isinstance(argnum, int) else tuple(argnum)
+    # A single argnum must be a Python int: grad and its companions tell "one gradient" from "a
+    # tuple of them" by isinstance(argnum, int), so a numpy integer would get a 1-tuple back.
+    if isinstance(argnum, int) and not isinstance(argnum, bool):
+        numbers_ = (argnum,)
+    elif isinstance(argnum, (tuple, list)) and all(_is_int(a) for a in argnum):
+        numbers_ = tuple(int(a) for a in argnum)
+    else:
+        hint = "; pass int(argnum)" if isinstance(argnum, np.integer) else ""
+        raise InvalidArgumentError(f"argnum must be an int or a tuple of ints, got {argnum!r}{hint}")
     for a in numbers_:
         if not -nargs <= a < nargs:
             raise InvalidArgumentError(f"argnum {a} is out of range for a call with {nargs} arguments")
-    return tuple(a % nargs for a in numbers_)
+    positions = tuple(a % nargs for a in numbers_)
+    for k, a in enumerate(positions):
+        if a in positions[:k]:
+            # Each position becomes one traced input; a second one would replace the first,
+            # whose gradient would then read zero.
+            raise InvalidArgumentError(
+                f"argnum {argnum!r} names argument {a} twice; name each argument once (a tuple of "
+                f"distinct positions) and use its gradient twice if you need it twice"
+            )
+    return positions
+
+
+def _is_int(a):
+    """An argnum: a Python or numpy integer, but not a bool (``argnum=True`` is a slip, not ``1``)."""
+    return isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_))
 
 
 def per_argnum(argnum, items):

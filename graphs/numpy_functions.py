@@ -111,7 +111,15 @@ def broadcast_to(a, shape):
 
 
 def concatenate(arrays, axis=0):
-    """``numpy.concatenate`` of a sequence of arrays."""
+    """``numpy.concatenate`` of a sequence of arrays; ``axis=None`` flattens each first, as numpy does.
+
+    Examples
+    --------
+    >>> concatenate([np.ones((2, 2)), np.zeros(1)], axis=None)
+    array([1., 1., 1., 1., 0.])
+    """
+    if axis is None:
+        return shapes.concatenate(*[ravel(a) for a in arrays], axis=0)
     return shapes.concatenate(*arrays, axis=axis)
 
 

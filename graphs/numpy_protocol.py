@@ -22,7 +22,26 @@ def _plain(x):
     return x
 
 
+# Ufunc keywords at their defaults change nothing, so a call spelling them out traces as without them.
+_UFUNC_DEFAULTS = {"dtype": None, "where": True, "casting": "same_kind", "order": "K", "subok": True, "signature": None}
+
+# What to do instead of each keyword a traced ufunc call refuses ("out" has its own message below).
+_UFUNC_KEYWORD_FIX = {
+    "dtype": "cast the argument with .astype(dtype) first, or the result after",
+    "where": "compute it everywhere and select with adjoint.numpy.where(mask, result, fallback)",
+}
+
+
+def _ufunc_keywords(kwargs):
+    """``kwargs`` less those at their default values (``where=True``, ``dtype=None``, ...)."""
+    return {k: v for k, v in kwargs.items()
+            if not (k in _UFUNC_DEFAULTS and (v is _UFUNC_DEFAULTS[k]
+                                              or (isinstance(v, str) and v == _UFUNC_DEFAULTS[k])))}
+
+
 def array_ufunc(ufunc, method, inputs, kwargs):
+    if kwargs:
+        kwargs = _ufunc_keywords(kwargs)
     if method == "__call__" and not kwargs:
         if ufunc in nf.PIECEWISE_CONSTANT:
             return record_guard(ufunc, inputs, {}, ufunc(*_plain(inputs)))
@@ -33,6 +52,13 @@ def array_ufunc(ufunc, method, inputs, kwargs):
         raise nf.UnsupportedFunctionError(
             f"numpy.{ufunc.__name__} with out= would write into an array in place; traced "
             f"values are immutable, so assign the result instead"
+        )
+    if method == "__call__" and (ufunc in nf.PIECEWISE_CONSTANT or ufunc in nf.NUMPY_EQUIVALENTS):
+        # The ufunc itself is differentiable: the keyword is what the trace cannot follow.
+        keyword = next(iter(kwargs))
+        fix = _UFUNC_KEYWORD_FIX.get(keyword, f"call numpy.{ufunc.__name__} without it")
+        raise nf.UnsupportedFunctionError(
+            f"numpy.{ufunc.__name__}'s keyword {keyword}= is not supported on traced values; {fix}"
         )
     raise nf.unsupported(ufunc if method == "__call__" else getattr(ufunc, method))
 

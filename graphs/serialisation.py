@@ -10,22 +10,35 @@ its ``kind``, and for a primitive node its ``primitive`` name, ``args``, ``param
 
 Loading never evaluates, unpickles or imports anything named in the file: primitives are
 looked up in ``graphs.primitive.PRIMITIVES`` and nowhere else, arrays are rebuilt from
-numbers of a fixed set of dtypes, sizes are bounded, and no constraint is run. Anything
-malformed raises ``GraphError`` naming the node and field.
+numbers of a fixed set of dtypes, and no constraint is run. Anything malformed raises
+``GraphError`` naming the node and field.
+
+Every size a file can imply is bounded before anything is built, by ``Limits`` (adjustable:
+``load(path, limits=Limits(max_array_size=10**9))``): the file's bytes, the digits of an
+integer literal, the numbers of nodes and of arguments (edges), the entries and dimensions
+of every array it holds, and the entries of every array it asks for without holding it —
+``shape`` targets of ``broadcast_to``, ``reshape`` and ``scatter_add`` in any spelling (an
+integer, a list, a tagged array, or a constant at that argument's position), the ``s`` of
+an FFT, the broadcast of the arrays in a fancy ``index``, the broadcast of the constants of
+an elementwise node, and the item size of an ``astype`` dtype.
 """
 
+import dataclasses
+import inspect
 import json
 import math
 import os
+import sys
 
 import networkx as nx
 import numpy as np
 
 from .constraint_graph import ConstraintGraph
-from .errors import GraphError
+from .errors import GraphError, InvalidArgumentError
+from .primitive import PRIMITIVES
 from .primitive_graph import PrimitiveConstraint
 
-__all__ = ["save", "load", "to_data", "from_data", "FORMAT", "FORMAT_VERSION", "MAX_ARRAY_SIZE"]
+__all__ = ["save", "load", "to_data", "from_data", "Limits", "FORMAT", "FORMAT_VERSION", "MAX_ARRAY_SIZE"]
 
 FORMAT = "adjoint.ConstraintGraph"
 FORMAT_VERSION = 1
@@ -33,6 +46,61 @@ FORMAT_VERSION = 1
 MAX_ARRAY_SIZE = 10**8
 #: The largest number of dimensions of an array in a file.
 MAX_NDIM = 32
+#: The largest graph file, in bytes, ``load`` reads.
+MAX_FILE_BYTES = 256 * 2**20
+#: The most digits of one integer literal in a file (Python parses more in quadratic time).
+MAX_INT_DIGITS = 100
+#: The most nodes, and the most arguments of all nodes together (edges), in a file.
+MAX_NODES = 10**6
+MAX_EDGES = 10**7
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    """Bounds on what a graph file may hold or imply, checked before anything is built.
+
+    Attributes
+    ----------
+    max_file_bytes : int
+        The largest file ``load`` reads (default 256 MiB).
+    max_int_digits : int
+        The most digits of one integer literal (default 100). Python's own limit
+        (``sys.get_int_max_str_digits()``, 4300) applies on top.
+    max_nodes : int
+        The most nodes in the file (default 10⁶).
+    max_edges : int
+        The most arguments of all nodes together, hence edges (default 10⁷).
+    max_array_size : int
+        The most entries of any array the file holds (a constant, init or parameter) or
+        implies (a ``shape`` target, an FFT's ``s``, the broadcast of a fancy index's arrays,
+        the broadcast of an elementwise node's constants); also the largest dimension.
+        Default 10⁸, 800 MB of float64.
+    max_ndim : int
+        The most dimensions of any such array, and the deepest nesting of a parameter
+        (default 32).
+
+    Examples
+    --------
+    >>> Limits().max_array_size
+    100000000
+    >>> Limits(max_array_size=10**9).max_array_size
+    1000000000
+    """
+
+    max_file_bytes: int = MAX_FILE_BYTES
+    max_int_digits: int = MAX_INT_DIGITS
+    max_nodes: int = MAX_NODES
+    max_edges: int = MAX_EDGES
+    max_array_size: int = MAX_ARRAY_SIZE
+    max_ndim: int = MAX_NDIM
+
+    def __post_init__(self):
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise InvalidArgumentError(f"Limits.{field.name} must be a non-negative integer, got {value!r}")
+
+
 DTYPES = frozenset({
     "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
     "float16", "float32", "float64",
@@ -80,12 +148,16 @@ def save(graph, path):
         f.write(text)
 
 
-def load(path):
+def load(path, limits=None):
     """Read a graph written by ``save``; nothing in the file is evaluated.
 
     Parameters
     ----------
     path : str or os.PathLike
+    limits : Limits, optional
+        Bounds on the file's size and on every size it holds or implies, all checked before
+        anything is built (default ``Limits()``: 256 MiB, arrays of 10⁸ entries, ...). Raise
+        one to load a legitimate larger graph: ``load(path, Limits(max_array_size=10**9))``.
 
     Returns
     -------
@@ -97,8 +169,8 @@ def load(path):
         Naming the node and field, for a file that is not valid JSON, of another format
         or version, naming an unknown primitive, with a wrong number of arguments for a
         primitive, an array of absurd or inconsistent shape, node names that are not
-        strings or integers, a cycle without any ``init``, or edges that disagree with
-        the nodes' arguments.
+        strings or integers, a cycle without any ``init``, edges that disagree with the
+        nodes' arguments, or anything beyond ``limits`` (the message names the limit).
 
     Examples
     --------
@@ -111,13 +183,19 @@ def load(path):
     ...
     graphs.errors.GraphError: format_version 99 is not supported: this library reads version 1
     """
+    limits = _limits(limits)
     try:
         with open(os.fspath(path), "rb") as f:
-            raw = f.read()
+            raw = f.read(limits.max_file_bytes + 1)  # never more than the limit, whatever the file's size
     except OSError as e:
         raise GraphError(f"cannot read the graph file {os.fspath(path)!r}: {e}") from e
+    if len(raw) > limits.max_file_bytes:
+        raise GraphError(
+            f"{os.fspath(path)!r} is larger than limits.max_file_bytes = {limits.max_file_bytes} bytes; "
+            f"pass load(path, limits=Limits(max_file_bytes=...)) to read a larger graph file"
+        )
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = json.loads(raw.decode("utf-8"), parse_int=lambda literal: _parse_int(literal, limits))
     except UnicodeDecodeError as e:
         raise GraphError(f"{os.fspath(path)!r} is not a UTF-8 JSON file: {e}") from None
     except json.JSONDecodeError as e:
@@ -125,7 +203,34 @@ def load(path):
         raise GraphError(f"{os.fspath(path)!r} is not valid JSON: {e.msg} {place}") from None
     except RecursionError:
         raise GraphError(f"{os.fspath(path)!r} nests JSON too deeply to be a graph file") from None
-    return from_data(data)
+    return from_data(data, limits)
+
+
+def _limits(limits):
+    if limits is None:
+        return Limits()
+    if not isinstance(limits, Limits):
+        raise InvalidArgumentError(
+            f"limits must be a graphs.serialisation.Limits (or None), got {type(limits).__name__}"
+        )
+    return limits
+
+
+def _parse_int(literal, limits):
+    """An integer literal of the file, refused beyond ``limits.max_int_digits`` digits."""
+    digits = len(literal) - literal.startswith("-")
+    if digits > limits.max_int_digits:
+        raise GraphError(
+            f"the file holds an integer literal of {digits} digits, more than limits.max_int_digits = "
+            f"{limits.max_int_digits}; no size, index or constant of a graph needs one"
+        )
+    try:
+        return int(literal)
+    except ValueError as e:  # beyond Python's own limit, when max_int_digits was raised past it
+        raise GraphError(
+            f"the file holds an integer literal of {digits} digits, which Python does not parse "
+            f"(sys.get_int_max_str_digits() = {sys.get_int_max_str_digits()}): {e}"
+        ) from None
 
 
 def to_data(graph):
@@ -174,8 +279,11 @@ def to_data(graph):
     return {"format": FORMAT, "format_version": FORMAT_VERSION, "graph": nx.node_link_data(plain)}
 
 
-def from_data(data):
+def from_data(data, limits=None):
     """The graph of a dict as ``to_data`` makes it; validated, nothing evaluated.
+
+    ``limits`` (a ``Limits``, default ``Limits()``) bounds every size ``data`` holds or
+    implies, as for ``load``.
 
     Examples
     --------
@@ -202,8 +310,16 @@ def from_data(data):
         raise GraphError("field 'graph' must be node-link data with lists 'nodes' and 'edges'")
     if body.get("directed") is not True or body.get("multigraph") not in (False, None):
         raise GraphError("field 'graph' must describe a directed graph that is not a multigraph")
+    limits = _limits(limits)
+    for field, most in (("nodes", limits.max_nodes), ("edges", limits.max_edges)):
+        if len(body[field]) > most:
+            raise GraphError(
+                f"the file has {len(body[field])} {field}, more than limits.max_{field} = {most}; "
+                f"pass limits=Limits(max_{field}=...) to load a larger graph"
+            )
 
     graph = ConstraintGraph()
+    arguments = 0  # of all nodes so far: the edges the file implies
     for k, node in enumerate(body["nodes"]):
         if not isinstance(node, dict):
             raise GraphError(f"node #{k} is not a JSON object")
@@ -228,14 +344,18 @@ def from_data(data):
         args = node.get("args")
         if not isinstance(args, list):
             raise GraphError(f"node {name!r}: field 'args' must be a list of node names")
+        arguments += len(args)
+        if arguments > limits.max_edges:
+            raise GraphError(
+                f"node {name!r}: its {len(args)} arguments bring the file's arguments (edges) to "
+                f"{arguments}, more than limits.max_edges = {limits.max_edges}"
+            )
         for a in args:
             _check_name(a, f"argument of node {name!r}")
         params = node.get("params", {})
         if not isinstance(params, dict):
             raise GraphError(f"node {name!r}: field 'params' must be an object")
-        params = {key: _decode_param(v, name, key) for key, v in params.items()}
-        if isinstance(params.get("shape"), (list, tuple)):  # reshape / broadcast_to targets
-            _decode_shape(list(params["shape"]), name, "parameter 'shape'", allow_minus_one=True)
+        params = {key: _decode_param(v, name, key, limits) for key, v in params.items()}
         constants = node.get("constants", {})
         if not isinstance(constants, dict):
             raise GraphError(f"node {name!r}: field 'constants' must be an object {{position: array}}")
@@ -243,9 +363,10 @@ def from_data(data):
         for key, v in constants.items():
             if not (isinstance(key, str) and key.isdigit() and len(key) < 10):
                 raise GraphError(f"node {name!r}: constant position {key!r} is not a non-negative integer")
-            decoded[int(key)] = _decode_array(v, name, f"constant at position {key}")
+            decoded[int(key)] = _decode_array(v, name, f"constant at position {key}", limits)
         init = node.get("init")
-        init = None if init is None else _decode_array(init, name, "init")
+        init = None if init is None else _decode_array(init, name, "init", limits)
+        _check_implied_sizes(name, primitive, len(args), params, decoded, limits)
         graph.add_primitive(name, primitive, args, params, decoded, init)
 
     _check_edges(graph, body["edges"])
@@ -301,8 +422,10 @@ def _encode_array(value, node, field):
             f"node {node!r}: the {field} is a {type(value).__name__} (sparse) matrix, which a "
             f"graph file cannot hold; use a dense constant or keep this graph in memory"
         )
-    if isinstance(value, (bool, int, float)) and not isinstance(value, np.generic):
-        return {"scalar": value}  # a Python scalar stays one: identical results after loading
+    if value is None or isinstance(value, (bool, int, float)) and not isinstance(value, np.generic):
+        # a Python scalar stays one: identical results after loading; None is an omitted
+        # bound, as clip(x, None, hi) records it
+        return {"scalar": value}
     array = np.asarray(value)
     if array.dtype.name not in DTYPES:
         raise GraphError(
@@ -313,20 +436,20 @@ def _encode_array(value, node, field):
     return {"dtype": array.dtype.name, "shape": list(array.shape), "data": data}
 
 
-def _decode_array(value, node, field):
+def _decode_array(value, node, field, limits):
     if not isinstance(value, dict):
         raise GraphError(f"node {node!r}: the {field} must be an array object, got {type(value).__name__}")
     if set(value) == {"scalar"}:
         scalar = value["scalar"]
-        if not isinstance(scalar, (bool, int, float)):
-            raise GraphError(f"node {node!r}: the {field} must be a number, got {scalar!r}")
+        if scalar is not None and not isinstance(scalar, (bool, int, float)):
+            raise GraphError(f"node {node!r}: the {field} must be a number or null, got {scalar!r}")
         return scalar
     if set(value) != {"dtype", "shape", "data"}:
         raise GraphError(f"node {node!r}: the {field} must have exactly the fields dtype, shape, data")
     dtype, shape, data = value["dtype"], value["shape"], value["data"]
     if dtype not in DTYPES:
         raise GraphError(f"node {node!r}: the {field} has dtype {dtype!r}; supported: {', '.join(sorted(DTYPES))}")
-    shape = _decode_shape(shape, node, f"shape of the {field}", allow_minus_one=False)
+    shape = _decode_shape(shape, node, f"shape of the {field}", False, limits)
     _check_nested(data, shape, node, field, dtype)
     try:
         array = np.array(data, dtype=dtype)
@@ -337,22 +460,39 @@ def _decode_array(value, node, field):
     return array
 
 
-def _decode_shape(shape, node, field, allow_minus_one):
-    if not isinstance(shape, list) or len(shape) > MAX_NDIM:
-        raise GraphError(f"node {node!r}: the {field} must be a list of at most {MAX_NDIM} integers, got {shape!r}")
+def _decode_shape(shape, node, field, allow_minus_one, limits):
+    if not isinstance(shape, list) or len(shape) > limits.max_ndim:
+        raise GraphError(
+            f"node {node!r}: the {field} must be a list of at most {limits.max_ndim} integers "
+            f"(limits.max_ndim), got {_short(shape)}"
+        )
     low = -1 if allow_minus_one else 0
     for n in shape:
         if isinstance(n, bool) or not isinstance(n, int) or n < low:
             raise GraphError(
-                f"node {node!r}: the {field} {shape!r} has dimension {n!r}; dimensions are integers >= {low}"
+                f"node {node!r}: the {field} {_short(shape)} has dimension {_short(n)}; dimensions are "
+                f"integers >= {low}"
             )
-    size = math.prod(n for n in shape if n >= 0)
-    if size > MAX_ARRAY_SIZE:
-        raise GraphError(
-            f"node {node!r}: the {field} {shape!r} has {size} entries, more than a graph file may "
-            f"hold (MAX_ARRAY_SIZE = {MAX_ARRAY_SIZE})"
-        )
+    _check_size(shape, node, field, limits)
     return tuple(shape)
+
+
+def _check_size(shape, node, field, limits, what=" has"):
+    """Refuse a shape of more than ``limits.max_array_size`` entries, or a dimension larger."""
+    size = math.prod(n for n in shape if n >= 0)
+    if size > limits.max_array_size or any(n > limits.max_array_size for n in shape):
+        # an empty array may still name a dimension numpy cannot index (2**63)
+        amount = f"{what} {size} entries" if size > limits.max_array_size else f" has a dimension of {max(shape)}"
+        raise GraphError(
+            f"node {node!r}: the {field} {_short(list(shape))}{amount}, more than a graph "
+            f"file may hold or imply (limits.max_array_size = {limits.max_array_size}); pass "
+            f"limits=Limits(max_array_size=...) to load a larger graph"
+        )
+
+
+def _short(value, most=80):
+    text = repr(value)
+    return text if len(text) <= most else text[:most] + "..."
 
 
 def _check_nested(data, shape, node, field, dtype):
@@ -400,19 +540,27 @@ def _encode_param(value, node, key, depth=0):
         return [_encode_param(v, node, key, depth + 1) for v in value]
     if isinstance(value, np.ndarray):
         return {"array": _encode_array(value, node, f"parameter {key!r}")}
+    if isinstance(value, np.dtype) and value.kind in _NUMERIC_KINDS and value.shape == ():
+        return {"dtype": value.name}
     raise GraphError(
         f"node {node!r}: parameter {key!r} is a {type(value).__name__}, which a graph file cannot "
-        f"hold (numbers, strings, None, lists, tuples, slices, Ellipsis and arrays can be saved)"
+        f"hold (numbers, strings, None, lists, tuples, slices, Ellipsis, numeric dtypes and arrays can be saved)"
     )
 
 
-def _decode_param(value, node, key, depth=0):
-    if depth > MAX_NDIM:
-        raise GraphError(f"node {node!r}: parameter {key!r} nests too deeply")
+#: dtype kinds a file may name (bool, integers, floats, complex): a fixed, small item size.
+_NUMERIC_KINDS = "biufc"
+_NUMERIC_DTYPE_NAMES = frozenset(np.dtype(t).name for t in np.sctypeDict.values()
+                                 if np.dtype(t).kind in _NUMERIC_KINDS)
+
+
+def _decode_param(value, node, key, limits, depth=0):
+    if depth > limits.max_ndim:
+        raise GraphError(f"node {node!r}: parameter {key!r} nests deeper than limits.max_ndim = {limits.max_ndim}")
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, list):
-        return [_decode_param(v, node, key, depth + 1) for v in value]
+        return [_decode_param(v, node, key, limits, depth + 1) for v in value]
     if isinstance(value, dict) and len(value) == 1:
         ((tag, inner),) = value.items()
         if tag == "ellipsis" and inner is None:
@@ -422,10 +570,121 @@ def _decode_param(value, node, key, depth=0):
         ):
             return slice(*inner)
         if tag == "tuple" and isinstance(inner, list):
-            return tuple(_decode_param(v, node, key, depth + 1) for v in inner)
+            return tuple(_decode_param(v, node, key, limits, depth + 1) for v in inner)
         if tag == "array":
-            return _decode_array(inner, node, f"parameter {key!r}")
+            return _decode_array(inner, node, f"parameter {key!r}", limits)
+        if tag == "dtype" and isinstance(inner, str) and inner in _NUMERIC_DTYPE_NAMES:
+            return np.dtype(inner)
     raise GraphError(
         f"node {node!r}: parameter {key!r} holds {str(value)[:80]}, which is not a saved "
         f"parameter (a JSON value, or an object tagged tuple, slice, ellipsis or array)"
     )
+
+
+# --- sizes a node implies ------------------------------------------------------------
+
+#: Arguments (by the name of the primitive's parameter) that are shapes of arrays to build.
+_SHAPE_ARGUMENTS = {"shape": "a shape target", "s": "an FFT size"}
+_NODE_ARGUMENT = object()  # stands for a node argument, whose value the file does not hold
+
+
+def _check_implied_sizes(name, primitive, n_args, params, constants, limits):
+    """Refuse a node whose parameters or constants ask for an array beyond ``limits``.
+
+    An argument counts whether the file gives it as a parameter or as a constant at its
+    position (``broadcast_to(x, shape)`` with ``shape`` a constant): both are bound to the
+    primitive's signature. Nothing is evaluated; what cannot be bound is left to
+    ``add_primitive``, which says what is wrong with it.
+    """
+    prim = PRIMITIVES.get(primitive)
+    if prim is None or any(not isinstance(k, int) or k < 0 for k in constants):
+        return
+    arity = n_args + len(constants)
+    full = [constants.get(k, _NODE_ARGUMENT) for k in range(arity)]
+    if isinstance(prim.impl, np.ufunc) or primitive in ("clip", "where"):  # elementwise: constants broadcast
+        _check_broadcast(name, [c for c in full if c is not _NODE_ARGUMENT], "constants", limits)
+        return
+    try:
+        bound = inspect.signature(prim.impl).bind(*full, **params).arguments
+    except (TypeError, ValueError):
+        return
+    for argument, value in bound.items():
+        where = f"parameter {argument!r}" if argument in params else f"argument {argument!r} (a constant)"
+        if value is _NODE_ARGUMENT:
+            continue
+        if argument in _SHAPE_ARGUMENTS and not (argument == "s" and value is None):
+            shape = _implied_shape(value, name, where, _SHAPE_ARGUMENTS[argument])
+            for n in shape:
+                if n < -1:  # -1: the one dimension reshape infers
+                    raise GraphError(
+                        f"node {name!r}: the {where} {_short(list(shape))} has dimension {n}; dimensions "
+                        f"are integers >= -1"
+                    )
+            _check_size(shape, name, where, limits)
+        elif argument == "index":
+            _check_index(value, name, where, limits)
+        elif argument == "dtype":
+            _check_dtype(value, name, where)
+
+
+def _implied_shape(value, node, where, what):
+    """The tuple of integers numpy reads ``value`` as a shape: an integer, a sequence of them, an array."""
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iu" and value.ndim <= 1:
+        return tuple(int(n) for n in np.atleast_1d(value))
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return (int(value),)
+    if isinstance(value, (list, tuple)):
+        shape = []
+        for n in value:
+            if isinstance(n, np.ndarray) and n.ndim == 0 and n.dtype.kind in "iu":
+                n = n.item()
+            if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)):
+                break
+            shape.append(int(n))
+        else:
+            return tuple(shape)
+    raise GraphError(
+        f"node {node!r}: the {where} is {what}, which must be an integer or a list of integers, "
+        f"got {_short(value)}"
+    )
+
+
+def _check_index(index, node, where, limits):
+    """numpy broadcasts the arrays of a fancy index together: bound what they broadcast to."""
+    parts = index if isinstance(index, tuple) else (index,)
+    shapes = []
+    for part in parts:
+        if part is None or part is Ellipsis or isinstance(part, (slice, int, np.integer)):
+            continue  # bool included: a scalar mask adds a dimension of length 0 or 1
+        try:
+            array = np.asarray(part)  # a list from the file, no larger than the file's own list
+        except (TypeError, ValueError):  # ragged: numpy refuses it when the node is evaluated
+            continue
+        # a boolean mask selects its true entries; an integer array broadcasts as it is
+        shapes.append((int(np.count_nonzero(array)),) if array.dtype == bool else array.shape)
+    for shape in shapes:
+        _check_size(shape, node, f"{where}'s array of shape", limits)
+    _check_broadcast(node, shapes, f"arrays of the {where}", limits, shapes=True)
+
+
+def _check_broadcast(node, values, what, limits, shapes=False):
+    if len(values) < 2:
+        return  # one array alone is bounded where it is decoded
+    try:
+        shape = np.broadcast_shapes(*(values if shapes else [np.shape(v) for v in values]))
+    except ValueError:  # they do not broadcast: the node fails when evaluated, building nothing
+        return
+    _check_size(shape, node, f"{what} broadcast to", limits, what=", which has")
+
+
+def _check_dtype(value, node, where):
+    """A cast to a fixed-size number type: ``astype(x, "U999999999")`` would build huge strings."""
+    try:
+        dtype = np.dtype(value) if isinstance(value, (str, np.dtype)) else None
+    except (TypeError, ValueError):  # not a dtype, or one too large for numpy to describe
+        dtype = None
+    if dtype is None or dtype.kind not in _NUMERIC_KINDS or dtype.shape != () or dtype.names is not None:
+        raise GraphError(
+            f"node {node!r}: the {where} is {_short(value)}, which is not the name of a numeric dtype "
+            f"(bool, integers, floats, complex)"
+        )

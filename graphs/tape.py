@@ -12,8 +12,9 @@ import itertools
 import operator
 
 import numpy as np
+import scipy.sparse as _sparse
 
-from .errors import UnsupportedFunctionError
+from .errors import InvalidArgumentError, UnsupportedFunctionError
 
 #: Trace levels: a tape started later is nested inside every earlier one still recording.
 _LEVELS = itertools.count()
@@ -211,10 +212,13 @@ class Traced:
     def __bool__(self):
         return record_guard(bool, (self,), {}, bool(self.value))
 
+    # numpy calls float() (or __array__) when a traced value is assigned into an ndarray,
+    # ``a[i] = x``; it then raises "setting an array element with a sequence" from this error,
+    # so the message names that case too.
     def __float__(self):
         raise UnsupportedFunctionError(
             "float() of a traced value would drop its derivative; keep it an array, or use "
-            "a comparison (its result is untraced) for control flow"
+            "a comparison (its result is untraced) for control flow. " + _ASSIGNMENT_HINT
         )
 
     __int__ = __complex__ = __index__ = __float__
@@ -223,7 +227,7 @@ class Traced:
         raise UnsupportedFunctionError(
             "converting a traced value to a plain ndarray would drop its derivative; use "
             "adjoint.numpy functions (adjoint.numpy.array to build arrays of traced values, "
-            "adjoint.numpy.sparse_matmul(A, z) for a scipy.sparse matrix A)"
+            "adjoint.numpy.sparse_matmul(A, z) for a scipy.sparse matrix A). " + _ASSIGNMENT_HINT
         )
     __hash__ = object.__hash__
 
@@ -248,8 +252,16 @@ class Traced:
     def __rmod__(self, other): return _binary(_ops.remainder, operator.mod, other, self)
     def __pow__(self, other): return _binary(_ops.power, operator.pow, self, other)
     def __rpow__(self, other): return _binary(_ops.power, operator.pow, other, self)
-    def __matmul__(self, other): return _linalg.matmul(self, other)
-    def __rmatmul__(self, other): return _linalg.matmul(other, self)
+    def __matmul__(self, other):
+        if _sparse.issparse(other):
+            return _matmul_sparse_right(self, other)
+        return _linalg.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        if _sparse.issparse(other):  # A @ x, where scipy's own A.__matmul__ gave way
+            return _linalg.sparse_matmul(other, self)
+        return _linalg.matmul(other, self)
+
     def __neg__(self): return _ops.negative(self)
     def __pos__(self): return self
     def __abs__(self): return _ops.absolute(self)
@@ -314,6 +326,32 @@ class Traced:
 
     def __array_function__(self, func, _types, args, kwargs):
         return _protocol.array_function(func, args, kwargs)
+
+
+_ASSIGNMENT_HINT = (
+    "If this came from assigning a traced value into a numpy array (a[i] = x), that assignment is not "
+    "differentiable: build the array with adjoint.numpy.stack / concatenate / where instead"
+)
+
+
+def _matmul_sparse_right(x, A):
+    """``x @ A`` for a traced ``x`` and a constant ``scipy.sparse`` matrix ``A``: ``(Aᵀ xᵀ)ᵀ``.
+
+    ``sparse_matmul`` takes the sparse matrix on the left; rows times ``A`` are the transpose of
+    ``Aᵀ`` times their transpose, so this needs no rule of its own. Leading axes of ``x`` are
+    batch axes, as for ``numpy.matmul``.
+    """
+    shape = x.shape
+    if len(shape) == 0 or shape[-1] != A.shape[0]:
+        raise InvalidArgumentError(
+            f"x @ A: x of shape {shape} and the scipy.sparse matrix A of shape {A.shape} do not match "
+            f"(x needs at least one axis, and its last axis must be A's first)"
+        )
+    if len(shape) == 1:
+        return _linalg.sparse_matmul(A.T, x)
+    rows = _shapes.reshape(x, shape=(-1, shape[-1])) if len(shape) > 2 else x
+    y = _shapes.transpose(_linalg.sparse_matmul(A.T, _shapes.transpose(rows)))
+    return _shapes.reshape(y, shape=(*shape[:-1], A.shape[1])) if len(shape) > 2 else y
 
 
 def _numpy_method(name):

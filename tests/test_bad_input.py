@@ -184,6 +184,14 @@ def argnum_out_of_range():
     adjoint.grad(lambda x: x * 2, argnum=3)(1.0)
 
 
+def argnum_repeated():
+    adjoint.grad(lambda x, y: x * y, argnum=(0, 0))(2.0, 3.0)
+
+
+def argnum_a_string():
+    adjoint.grad(lambda x: x * 2, argnum="0")(1.0)
+
+
 def argument_not_an_array():
     adjoint.grad(lambda x: x * 2)("one")
 
@@ -243,6 +251,8 @@ CASES = [
     ("fn not callable", fn_not_callable, adjoint.GraphError, r"constraint 'y': fn must be callable, got str"),
     ("args a string", args_a_string, adjoint.GraphError, r"constraint 'y': args must be a list of node names, got 'x'; write \['x'\]"),
     ("argnum out of range", argnum_out_of_range, adjoint.InvalidArgumentError, r"argnum 3 is out of range for a call with 1 arguments"),
+    ("argnum repeated", argnum_repeated, adjoint.InvalidArgumentError, r"argnum \(0, 0\) names argument 0 twice"),
+    ("argnum a string", argnum_a_string, adjoint.InvalidArgumentError, r"argnum must be an int or a tuple of ints, got '0'"),
     ("argument not an array", argument_not_an_array, adjoint.InvalidArgumentError, r"argument 0 is a str"),
 ]
 

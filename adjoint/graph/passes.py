@@ -14,7 +14,7 @@ from adjoint.errors import InvalidArgumentError
 from adjoint.graph.cyclic.block import adjoint_block, forward_block, tangent_block
 from adjoint.graph.cyclic.spectral import reduced_jacobian
 from adjoint.graph.cyclic.substitution import accumulate
-from adjoint.graph.linearisation import argument_values, linearise
+from adjoint.graph.linearisation import argument_values, holds_none, linearise
 from adjoint.graph.solution import BlockReport
 from graphs.structure import strongly_connected_blocks
 
@@ -79,6 +79,10 @@ def input_values(graph, inputs):
         raise InvalidArgumentError(f"input {missing[0]!r} has no value; pass it in the inputs dict")
     values = {}
     for x in names:
+        if holds_none(inputs[x]):  # else numpy makes it NaN, and the error would be "not finite"
+            raise InvalidArgumentError(
+                f"input {x!r} {'is None' if inputs[x] is None else 'holds None'}; give a float or an array"
+            )
         try:
             values[x] = np.array(inputs[x], dtype=np.float64)  # a copy: the Solution never aliases the inputs
         except (TypeError, ValueError) as e:
@@ -93,6 +97,11 @@ def input_tangents(graph, values, tangents):
         if name not in values or graph.nodes[name].get("kind") != "input":
             raise InvalidArgumentError(
                 f"a tangent was given for {name!r}, which is not an input; inputs: {graph.inputs}"
+            )
+        if holds_none(t):
+            raise InvalidArgumentError(
+                f"the tangent of input {name!r} {'is None' if t is None else 'holds None'}; give a float "
+                f"or an array of the input's shape, or leave the input out for a zero tangent"
             )
         try:
             t = np.asarray(t, dtype=np.float64)

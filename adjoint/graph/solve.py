@@ -3,6 +3,7 @@
 import numpy as np
 
 from adjoint.errors import InvalidArgumentError, NonFiniteError
+from adjoint.graph.linearisation import holds_none
 from adjoint.graph.passes import adjoint_pass, solve_constraints
 from adjoint.graph.settings import checked_settings
 from adjoint.graph.solution import Solution
@@ -10,7 +11,7 @@ from adjoint.graph.triangular import triangular_multipliers
 from adjoint.pytree import refuse_traced
 
 
-def solve(graph, inputs, objective=None, *, forward="auto", adjoint="auto", rtol=None, atol=None,
+def solve(graph, inputs, objective=None, *, cotangent=None, forward="auto", adjoint="auto", rtol=None, atol=None,
           maxiter=None, forward_options=None, adjoint_options=None, throw=True, check_finite=True,
           sweep="jacobi", callback=None, progress=False):
     """Solve the constraints of ``graph`` and the adjoint system of ``objective``.
@@ -22,7 +23,12 @@ def solve(graph, inputs, objective=None, *, forward="auto", adjoint="auto", rtol
         Input name -> value. Not modified.
     objective : node name, or (node name, cotangent), optional
         A node holding a scalar, or a node and a cotangent of its shape (a vector–Jacobian
-        product). ``None`` solves the constraints only.
+        product). ``None`` solves the constraints only. A tuple that is itself a node is that
+        node; one that is a node *and* whose first item is a node too is ambiguous, and raises
+        ``InvalidArgumentError``: spell it ``objective=node, cotangent=...``.
+    cotangent : array_like, optional
+        The cotangent ``∇_z J`` for the node ``objective``, of its shape: the unambiguous
+        spelling of ``(node, cotangent)``, for any node name, tuples included.
     forward : str or dict
         The nonlinear solver of each cyclic component: ``"auto"``, ``"fixed_point"``,
         ``"anderson"``, ``"newton"``, ``"newton_krylov"``; or a dict from node name to method
@@ -71,14 +77,22 @@ def solve(graph, inputs, objective=None, *, forward="auto", adjoint="auto", rtol
     >>> z = sol.values["z"]
     >>> bool(abs(sol.gradient["x"] - 1 / (1 + anp.sin(z) / 2)) < 1e-12)
     True
+
+    A vector–Jacobian product, ``cotangent`` naming the weights of the node's entries:
+
+    >>> g.add_constraint("w", lambda z, x: anp.stack([z, 3 * x]), ["z", "x"])
+    >>> float(adjoint.solve(g, {"x": 1.0}, "w", cotangent=[0.0, 1.0]).gradient["x"])
+    3.0
     """
     refuse_traced(inputs, "adjoint.solve")
     settings = checked_settings(graph, locals())
     values, blocks, lins, reports = solve_constraints(graph, inputs, settings)
     if objective is None:
+        if cotangent is not None:
+            raise InvalidArgumentError("a cotangent was given but no objective; pass objective=<node name>")
         return Solution(values, blocks=list(reports.values()))
 
-    name, seed, value = _objective(graph, objective, values)
+    name, seed, value = _objective(graph, objective, cotangent, values)
     if adjoint == "triangular":
         lam = triangular_multipliers(graph, blocks, lins, values, {name: seed})
     else:
@@ -90,25 +104,52 @@ def solve(graph, inputs, objective=None, *, forward="auto", adjoint="auto", rtol
     return Solution(values, multipliers, gradient, list(reports.values()), value)
 
 
-def _objective(graph, objective, values):
-    if isinstance(objective, tuple) and len(objective) == 2 and objective[0] in graph:
-        name, cotangent = objective
-        seed = np.asarray(cotangent, dtype=np.float64)
-        if seed.shape != values[name].shape:
+def _objective(graph, objective, cotangent, values):
+    """``(node name, seed, J or None)`` from ``objective`` and the ``cotangent`` keyword."""
+    if cotangent is not None:
+        if objective not in graph:
             raise InvalidArgumentError(
-                f"the cotangent for objective {name!r} has shape {seed.shape}, but the node has "
-                f"shape {values[name].shape}"
+                f"objective {objective!r} is not a node of the graph; with cotangent=, objective names the node itself"
             )
-        return name, seed, None
+        return objective, _cotangent(objective, cotangent, values), None
+    pair = isinstance(objective, tuple) and len(objective) == 2 and objective[0] in graph
+    if pair and objective in graph:
+        # networkx names nodes by any hashable, tuples included: both readings are possible
+        raise InvalidArgumentError(
+            f"objective {objective!r} is ambiguous: it is a node, and it also reads as node {objective[0]!r} "
+            f"with cotangent {objective[1]!r}; say which with the cotangent keyword: "
+            f"solve(graph, inputs, {objective!r}, cotangent=1.0) for the node {objective!r} (of shape "
+            f"{values[objective].shape}, cotangent of that shape), or "
+            f"solve(graph, inputs, {objective[0]!r}, cotangent={objective[1]!r}) for node {objective[0]!r}"
+        )
+    if pair:
+        name, cotangent = objective
+        return name, _cotangent(name, cotangent, values), None
     if objective not in graph:
         raise InvalidArgumentError(f"objective {objective!r} is not a node of the graph")
     value = values[objective]
     if value.size != 1 or value.ndim != 0:
         raise InvalidArgumentError(
-            f"objective {objective!r} has shape {value.shape}, not a scalar; pass "
-            f"({objective!r}, cotangent) with a cotangent of that shape for a vector–Jacobian product"
+            f"objective {objective!r} has shape {value.shape}, not a scalar; pass ({objective!r}, cotangent), "
+            f"or cotangent=, with a cotangent of that shape for a vector–Jacobian product"
         )
     return objective, np.ones(()), float(value)
+
+
+def _cotangent(name, cotangent, values):
+    """The cotangent for objective ``name`` as a float array of the node's shape, or ``InvalidArgumentError``."""
+    if holds_none(cotangent):  # else numpy makes it NaN, and the error would be a non-finite multiplier
+        raise InvalidArgumentError(f"the cotangent for objective {name!r} holds None; give an array of its shape")
+    try:
+        seed = np.asarray(cotangent, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise InvalidArgumentError(f"the cotangent for objective {name!r} is not an array of numbers: {e}") from e
+    if seed.shape != values[name].shape:
+        raise InvalidArgumentError(
+            f"the cotangent for objective {name!r} has shape {seed.shape}, but the node has "
+            f"shape {values[name].shape}"
+        )
+    return seed
 
 
 def _shaped(lam, value):

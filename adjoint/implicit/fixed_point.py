@@ -15,9 +15,10 @@ become the same truncated series, traced.
 
 import numpy as np
 
-from adjoint.errors import GraphError
+from adjoint.errors import GraphError, InvalidArgumentError
 from adjoint.graph.cyclic.block import adjoint_block, forward_block, tangent_block
 from adjoint.graph.cyclic.spectral import reduced_jacobian
+from adjoint.graph.linearisation import holds_none
 from adjoint.graph.settings import checked_settings
 from adjoint.graph.solution import BlockReport
 from adjoint.pytree import flatten
@@ -65,13 +66,19 @@ def fixed_point(f, z0, *params, forward="auto", adjoint="auto", rtol=None, atol=
     True
     """
     settings = checked_settings(None, locals())
+    if holds_none(z0):  # else numpy makes it NaN, and the error would be "not finite"
+        raise InvalidArgumentError(
+            f"fixed_point's z0 {'is None' if z0 is None else 'holds None'}; give the initial iterate, "
+            f"a float or an array of z*'s shape"
+        )
     leaves, rebuild = flatten(list(params), "fixed_point parameter")
     names = [("param", k) for k in range(len(leaves))]
     graph = ConstraintGraph()
     for name in names:
         graph.add_input(name)
     graph.add_constraint(_STATE, _no_captures(f, rebuild), [_STATE, *names], init=np.asarray(z0, dtype=np.float64))
-    values = {n: np.asarray(plain_value(v), dtype=np.float64) for n, v in zip(names, leaves)}
+    # Copies, as adjoint.solve makes of its inputs: the caller's arrays are never the solver's.
+    values = {n: np.array(plain_value(v), dtype=np.float64) for n, v in zip(names, leaves)}
     (block,) = strongly_connected_blocks(graph)
     lins, report = forward_block(graph, block, values, settings)
     block_report = BlockReport(block.nodes, block.iterates, report)
@@ -165,7 +172,21 @@ def _no_captures(f, rebuild):
     """
 
     def constraint(z, *ps):
-        out = f(z, *rebuild(list(ps)))
+        try:
+            out = f(z, *rebuild(list(ps)))
+        except (ValueError, TypeError) as e:  # numpy's words for a read-only view, the tape's for a traced value
+            if "read-only" not in str(e) and "does not support item assignment" not in str(e):
+                raise
+            raise GraphError(
+                f"fixed_point's f writes into z or a parameter in place ({e}), which would change the "
+                f"problem while it is solved: write `p = p + 1` rather than `p += 1` or `p[0] = ...`, or "
+                f"work on a copy (`p = p.copy()`)"
+            ) from e
+        if holds_none(out):
+            raise GraphError(
+                f"fixed_point's f returned {'None' if out is None else 'a value holding None'}; make it "
+                f"return the next iterate, of z0's shape (is a return statement missing?)"
+            )
         if _depth(out) > _depth(z):
             raise GraphError(
                 "fixed_point's f uses a value traced by an enclosing function (a closure over a "
