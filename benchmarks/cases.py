@@ -374,6 +374,49 @@ def cyclic_case(cfg, n):
     return rows
 
 
+# --- the graph route: trace, save, load, solve ------------------------------------------
+def graph_route_case(cfg, steps):
+    """A scalar chain of ``4 * steps`` operations as a graph: each step of the route / ``grad``.
+
+    ``adjoint.grad`` differentiates the chain from its tape; the graph route traces it into a
+    ``ConstraintGraph`` (one primitive node per operation), saves it to JSON, loads it back
+    and solves it. Each step should cost a few times the gradient it replaces.
+    """
+    import tempfile
+
+    def f(x):
+        for _ in range(steps):
+            x = anp.sin(x) * 0.5 + x * 0.25
+        return x
+
+    x = np.float64(0.3)
+    case = f"Graph route on a scalar chain ({4 * steps:,} ops)"
+    repeats = max(1, cfg.repeats // 2)  # each step builds 10^5 nodes: two or three runs suffice
+    t_grad = best_of(lambda: adjoint.grad(f)(x), repeats)
+    state = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = f"{tmp}/chain.json"
+
+        def trace():
+            state["graph"], state["inputs"], state["output"] = adjoint.trace(f, x)
+
+        def load():
+            state["loaded"] = adjoint.load(path)
+
+        def solve():
+            state["solution"] = adjoint.solve(state["loaded"], state["inputs"], state["output"])
+
+        times = {"trace": best_of(trace, repeats, warmup=0)}
+        times["save"] = best_of(lambda: adjoint.save(state["graph"], path), repeats, warmup=0)
+        times["load"] = best_of(load, repeats, warmup=0)
+        times["solve"] = best_of(solve, repeats, warmup=0)
+    _check(state["solution"].gradient["x0"], adjoint.grad(f)(x), "graph route vs grad on the scalar chain")
+    rows = [row(case, "adjoint.grad (the reference)", t_grad, "s")]
+    for step, t in times.items():
+        rows.append(row(case, f"adjoint.{step} / adjoint.grad", t / t_grad, goal="<= 5", note=f"{t:.2f} s"))
+    return rows
+
+
 def _check(a, b, what, rtol=1e-10):
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     scale = max(np.abs(b).max(initial=0.0), 1e-300)

@@ -2,6 +2,7 @@
 
     python benchmarks/run.py            # the full suite (a few minutes)
     python benchmarks/run.py --quick    # smaller sizes, fewer repeats (about a minute)
+    python benchmarks/run.py --only graph_route   # one case: trace, save, load, solve / grad
 
 Prints a Markdown table of ratios (the goals beside them), and writes
 ``benchmarks/results/latest.md``, ``latest.json`` and a plot ``benchmarks.png``. Optional
@@ -31,7 +32,8 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=1, help="BLAS / torch / XLA threads (default 1)")
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
     parser.add_argument("--only", nargs="*",
-                        help="run only these cases (chain, mlp, hvp, graph, pure_chain, cyclic, mlp_malloc)")
+                        help="run only these cases (chain, mlp, hvp, graph, pure_chain, cyclic, graph_route, "
+                             "mlp_malloc)")
     args = parser.parse_args(argv)
     _limit_threads(args.threads)
 

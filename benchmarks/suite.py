@@ -25,6 +25,7 @@ class Suite:
             + cases.spsolve_case(self, big),
             "pure_chain": lambda: cases.graph_case(self, 1, big, "Generated pure chain"),
             "cyclic": lambda: cases.cyclic_case(self, big),
+            "graph_route": lambda: cases.graph_route_case(self, 10_000 if quick else 25_000),
             # last: it changes how malloc behaves for the rest of the process
             "mlp_malloc": lambda: cases.mlp_case(self, keep_freed_memory=True),
         }

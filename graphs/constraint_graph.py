@@ -46,6 +46,10 @@ class ConstraintGraph(nx.DiGraph):
             The initial value when ``name`` lies on a cycle. A node with ``init`` is one the
             cyclic solvers iterate on.
         """
+        self._add_constraint(name, fn, args, init, {})
+
+    def _add_constraint(self, name, fn, args, init, attributes):
+        # ``add_constraint`` with further node attributes: a primitive node's in one step.
         if not callable(fn):
             raise GraphError(f"constraint '{name}': fn must be callable, got {type(fn).__name__}")
         if isinstance(args, (str, bytes)) or not hasattr(args, "__iter__"):
@@ -55,12 +59,11 @@ class ConstraintGraph(nx.DiGraph):
             )
         args = tuple(args)
         self._check_new(name, "a constraint")
-        self.add_node(name, kind="constraint", fn=fn, args=args, init=init)
+        positions = {}  # an argument used twice is one edge listing both positions
         for position, arg in enumerate(args):
-            if self.has_edge(arg, name):
-                self.edges[arg, name]["positions"] = self.edges[arg, name]["positions"] + (position,)
-            else:
-                self.add_edge(arg, name, positions=(position,))
+            positions[arg] = positions.get(arg, ()) + (position,)
+        self._put(name, {"kind": "constraint", "fn": fn, "args": args, "init": init} | attributes, positions)
+        self._changed()
 
     def add_primitive(self, name, primitive, args, params=None, constants=None, init=None):
         """Declare ``z_name = PRIMITIVES[primitive](*full, **params)``: a node graphs can save.
@@ -79,6 +82,40 @@ class ConstraintGraph(nx.DiGraph):
         from .primitive_graph import add_primitive  # it imports this module for graph_from_tape
 
         add_primitive(self, name, primitive, args, params, constants, init)
+
+    def _extend(self, nodes):
+        """Add constraints in bulk: ``nodes`` yields ``(name, attributes, {arg: positions})``.
+
+        ``attributes`` must hold ``kind``, ``fn``, ``args`` and ``init`` as ``add_constraint``
+        sets them; the caller has checked ``fn`` and ``args`` (a trace's records are valid
+        by construction).
+        """
+        check_new, put = self._check_new, self._put
+        for name, attributes, positions in nodes:
+            check_new(name, "a constraint")
+            put(name, attributes, positions)
+        self._changed()
+
+    def _put(self, name, attributes, positions):
+        # networkx's adjacency dicts written directly: add_node / add_edge cost several times
+        # more per call, and building a graph from a trace or a file makes 10^5 such calls.
+        node, succ, pred = self._node, self._succ, self._pred
+        if name is None or None in positions:  # what networkx's add_edge refuses
+            raise GraphError(f"constraint {name!r} with arguments {list(positions)}: None cannot be a node name")
+        if name in node:  # named as an argument before it was defined
+            node[name].update(attributes)
+        else:
+            node[name], succ[name], pred[name] = attributes, {}, {}
+        into = pred[name]
+        for arg, p in positions.items():
+            if arg not in node:  # an argument defined later: a node without a kind until then
+                node[arg], succ[arg], pred[arg] = {}, {}, {}
+            succ[arg][name] = into[arg] = {"positions": p}
+
+    def _changed(self):
+        cache = getattr(self, "__networkx_cache__", None)  # as networkx's own mutators do (>= 3.3)
+        if cache:
+            cache.clear()
 
     def _check_new(self, name, what):
         kind = self.nodes[name].get("kind") if name in self else None

@@ -18,6 +18,7 @@ record, so the graph's multipliers are the trace's back-substitution.
 """
 
 import copy
+import gc
 import inspect
 
 import numpy as np
@@ -46,22 +47,29 @@ class PrimitiveConstraint:
     array([9., 8.])
     """
 
-    __slots__ = ("primitive", "params", "constants", "arity")
+    __slots__ = ("primitive", "params", "constants", "arity", "_positions")
 
     def __init__(self, primitive, params, constants, arity):
         self.primitive = primitive
         self.params = params
         self.constants = constants
         self.arity = arity
+        self._positions = tuple(sorted(constants))  # inserted in increasing order, each lands at its place
 
     def __call__(self, *args):
+        # Called once per node and solve: the common cases (no constants, one) skip the list.
         if len(args) + len(self.constants) != self.arity:
             raise GraphError(
                 f"primitive '{self.primitive.name}' takes {self.arity - len(self.constants)} node "
                 f"arguments here, got {len(args)}"
             )
-        it = iter(args)
-        full = [self.constants[k] if k in self.constants else next(it) for k in range(self.arity)]
+        if not self.constants:
+            return self.primitive(*args, **self.params)
+        if len(self._positions) != len(self.constants):  # the node's constants were edited
+            self._positions = tuple(sorted(self.constants))
+        full = list(args)
+        for k in self._positions:
+            full.insert(k, self.constants[k])
         return self.primitive(*full, **self.params)
 
     def __repr__(self):
@@ -115,14 +123,13 @@ def add_primitive(graph, name, primitive, args, params=None, constants=None, ini
             f"for a single argument"
         )
     args = tuple(args)
-    params = copy.deepcopy(dict(params or {}))  # an index array stays the graph's own
+    params = _own_params(params)
     constants = _constants(name, constants, len(args))
     prim = _lookup(name, primitive)
     arity = len(args) + len(constants)
     check_application(name, prim, arity, params)
     fn = PrimitiveConstraint(prim, params, constants, arity)
-    graph.add_constraint(name, fn, args, init=init)
-    graph.nodes[name].update(primitive=primitive, params=params, constants=constants)
+    graph._add_constraint(name, fn, args, init, {"primitive": primitive, "params": params, "constants": constants})
 
 
 def check_application(name, prim, arity, params):
@@ -141,6 +148,23 @@ def check_application(name, prim, arity, params):
     graphs.errors.GraphError: node 'y': primitive 'sum' does not take parameter 'where'; its
     parameters are axis, keepdims
     """
+    rule, leading = _a_rule(prim)
+    # The checks read only the primitive, its rule, the arity and the parameter names, and
+    # inspect.signature is slow: a graph of 10^5 nodes repeats a few dozen distinct checks.
+    key = (prim, prim.impl, rule, arity, tuple(params))
+    if key in _CHECKED:
+        return
+    _check_application(name, prim, arity, params, rule, leading)
+    if len(_CHECKED) > 10_000:  # bounded: primitives made on the fly (fixed points) come and go
+        _CHECKED.clear()
+    _CHECKED[key] = None
+
+
+#: Successful checks of ``check_application``, by everything they depend on.
+_CHECKED = {}
+
+
+def _check_application(name, prim, arity, params, rule, leading):
     bad = sorted(set(params) & FORBIDDEN_PARAMS)
     if bad:
         raise GraphError(f"node {name!r}: parameter {bad[0]!r} of '{prim.name}' is not allowed")
@@ -156,7 +180,6 @@ def check_application(name, prim, arity, params):
             )
     else:
         _bind(name, prim, prim.impl, (), arity, params, "")
-    rule, leading = _a_rule(prim)
     if rule is None:
         return
     named, open_ended = _rule_params(rule, len(leading) + 2 + arity)
@@ -222,18 +245,63 @@ def graph_from_tape(tape, inputs, output, names=None):
     for i in inputs:
         if records[i][0] is not None:
             raise GraphError(f"record {i} is not an input of the tape")
-    needed, stack = set(), [output]
-    while stack:  # the records the output depends on
-        i = stack.pop()
-        if i in needed:
-            continue
-        needed.add(i)
-        stack.extend(p for p in records[i][3] if p >= 0)
+    # The tape is in topological order: one backward sweep marks what the output needs.
+    needed = bytearray(output + 1)
+    needed[output] = 1
+    for i in range(output, -1, -1):
+        if needed[i]:
+            for p in records[i][3]:
+                if p >= 0:
+                    needed[p] = 1
     graph = ConstraintGraph()
     for n in names:
         graph.add_input(n)
-    for i in sorted(needed):
-        prim, values, params, parents, ans = records[i]
+    was_enabled = gc.isenabled()
+    gc.disable()  # nothing built here is garbage, and the collector's rescans are half the time
+    try:
+        graph._extend(_tape_nodes(records, needed, node_of))
+    finally:
+        if was_enabled:
+            gc.enable()
+    return graph, node_of[output]
+
+
+#: Values that are their own copy: parameters and constants of these types are shared, not copied.
+_IMMUTABLE = frozenset({type(None), bool, int, float, complex, str, bytes, np.float64, np.float32, np.int64,
+                        np.int32, np.bool_, np.complex128, type(Ellipsis)})
+
+
+def _own_params(params):
+    """A copy of ``params`` that nothing outside the graph can change (an index array stays its own)."""
+    if not params:
+        return {}
+    params = dict(params)
+    if all(map(_frozen, params.values())):
+        return params  # deepcopy, the slow part of adding a node, would copy nothing
+    return copy.deepcopy(params)
+
+
+def _frozen(value, depth=0):
+    """Whether ``value`` is made of immutable values only (``None``, numbers, tuples of them...)."""
+    cls = value.__class__
+    if cls in _IMMUTABLE:
+        return True
+    if depth > 3:
+        return False
+    if cls is tuple:
+        return all(_frozen(v, depth + 1) for v in value)
+    if cls is slice:
+        return _frozen(value.start, depth + 1) and _frozen(value.stop, depth + 1) and _frozen(value.step, depth + 1)
+    return False
+
+
+def _tape_nodes(records, needed, node_of):
+    """``(name, attributes, {arg: positions})`` of the needed records, for ``ConstraintGraph._extend``.
+
+    A tape's records are valid applications by construction (each ran), so only the
+    structural check of each primitive is repeated here, and it is cached.
+    """
+    for i, prim, values, params, parents in ((i, *records[i][:4]) for i in range(len(needed)) if needed[i]):
         if prim is None:
             if i not in node_of:
                 raise GraphError(f"record {i} is an input of the tape but not one of the inputs given")
@@ -245,9 +313,21 @@ def graph_from_tape(tape, inputs, output, names=None):
                 f"primitive graph: build its cycle explicitly with add_primitive and init"
             )
         node = node_of[i] = f"{prim.name}_{i}"
-        constants = {k: v for k, (p, v) in enumerate(zip(parents, values)) if p < 0}
-        add_primitive(graph, node, prim.name, [node_of[p] for p in parents if p >= 0], params, constants)
-    return graph, node_of[output]
+        params = _own_params(params)
+        arity = len(parents)
+        check_application(node, prim, arity, params)
+        constants, args, positions = {}, [], {}
+        for k, p in enumerate(parents):
+            if p < 0:
+                v = values[k]
+                constants[k] = v if v.__class__ in _IMMUTABLE or not hasattr(v, "copy") or np.isscalar(v) else v.copy()
+            else:
+                a = node_of[p]
+                positions[a] = positions[a] + (len(args),) if a in positions else (len(args),)
+                args.append(a)
+        fn = PrimitiveConstraint(prim, params, constants, arity)
+        yield node, {"kind": "constraint", "fn": fn, "args": tuple(args), "init": None, "primitive": prim.name,
+                     "params": params, "constants": constants}, positions
 
 
 def _lookup(name, primitive):
@@ -275,8 +355,8 @@ def _constants(name, constants, n_args):
                 f"node {name!r}: constant position {k!r} is not an integer in 0..{n - 1} (the "
                 f"primitive is applied to {n_args} arguments and {len(constants)} constants)"
             )
-        out[int(k)] = v.copy() if hasattr(v, "copy") and not np.isscalar(v) else v
-    return dict(sorted(out.items()))
+        out[int(k)] = v if v.__class__ in _IMMUTABLE or not hasattr(v, "copy") or np.isscalar(v) else v.copy()
+    return out if len(out) < 2 else dict(sorted(out.items()))
 
 
 def _a_rule(prim):

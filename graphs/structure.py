@@ -51,6 +51,9 @@ def strongly_connected_blocks(graph):
     >>> [(sorted(b.nodes), b.cyclic) for b in strongly_connected_blocks(g)]
     [(['a', 'b'], True), (['c'], False)]
     """
+    blocks = _blocks_in_insertion_order(graph)
+    if blocks is not None:
+        return blocks
     condensed = nx.condensation(graph)
     blocks = []
     for component in nx.topological_sort(condensed):
@@ -64,6 +67,27 @@ def strongly_connected_blocks(graph):
                 continue
         blocks.append(_torn_block(graph, members))
     return blocks
+
+
+def _blocks_in_insertion_order(graph):
+    """The blocks of an acyclic ``graph`` whose nodes were added in a topological order, else None.
+
+    Graphs from a trace, and most written by hand, define every node after its arguments:
+    then each node is its own acyclic block and that order is a topological one. Checking
+    it is one pass over the edges, where ``nx.condensation`` costs several per node.
+    A self-loop or any edge pointing backwards fails the check: the general route follows.
+    """
+    pred = getattr(graph, "_pred", None)
+    nodes = getattr(graph, "_node", None)
+    if type(pred) is not dict or type(nodes) is not dict:  # a view: take the general route
+        return None
+    seen = set()
+    add = seen.add
+    for node, into in pred.items():
+        if not seen.issuperset(into):  # an argument defined later, or the node itself
+            return None
+        add(node)
+    return [Block((node,), False) for node, data in nodes.items() if data.get("kind") != "input"]
 
 
 def feedback_vertex_set(graph, preferred=()):
