@@ -2,6 +2,7 @@
 
 from adjoint.errors import GraphError
 from adjoint.pytree import argnums
+from adjoint.tape.gc_pause import paused_gc
 from adjoint.tape.grad import index_on
 from adjoint.tape.grad import trace as _trace
 from graphs.primitive_graph import graph_from_tape
@@ -54,6 +55,11 @@ def trace(fun, *args, argnum=0):
     >>> bool(np.allclose(sol.gradient["x0"], adjoint.grad(f)(W, x)))
     True
     """
+    with paused_gc():  # the tape and the graph grow together: see adjoint.tape.gc_pause
+        return _graph_of(fun, args, argnum)
+
+
+def _graph_of(fun, args, argnum):
     tape, out, leaves, _ = _trace(fun, args, argnum)
     names, indices, values = [], [], {}
     for a, (_, traced) in zip(argnums(argnum, len(args)), leaves):
