@@ -9,6 +9,8 @@ recorded primitives on the new values, then back-substitution of the multipliers
 (``adjoint.plans.scalar_engine``) when the cost model says it is faster.
 """
 
+import threading
+
 import numpy as np
 
 from adjoint.errors import InvalidArgumentError
@@ -85,9 +87,10 @@ def compile(fun, *example_args, argnum=0, engine="auto", forward="auto", backwar
     *What is replayed, what is retraced.* The differentiated arguments and every float64
     leaf (Python float, float64 scalar or array) of the other arguments are new values at
     each call. The structure of the arguments, the shapes of those leaves and the other
-    leaves (ints, strings, integer arrays, objects) form the plan's key: a call with another
-    key is traced and compiled again (``plan.compiles`` counts them). Values the function
-    captures from its enclosing scope are constants frozen at tracing time, as in any trace.
+    leaves (ints, strings, integer arrays, keyword arguments) form the plan's key: a call
+    with another key is traced and compiled again (``plan.compiles`` counts them). Values the
+    function captures from its enclosing scope are constants frozen at tracing time, as in
+    any trace.
 
     *Value-dependent control flow.* A comparison of traced values (``x > 0``, ``x == y``), a
     truth test (``if x:``), a piecewise-constant numpy function of them (``np.sign``,
@@ -100,11 +103,19 @@ def compile(fun, *example_args, argnum=0, engine="auto", forward="auto", backwar
     cheaper as primitives that are replayed, not guarded: ``anp.maximum(x, 0)``,
     ``anp.abs``, ``anp.clip``.
 
-    *Buffers.* A plan keeps its intermediate arrays from call to call (fresh multi-MB
-    arrays cost page faults each time), and the tape engine the records of its last replay
-    (values of that call included) until the next call, so one plan must not be called from
-    two threads at once, nor from inside its own function. Values and gradients it returns
-    are never overwritten.
+    *Static arguments are keyed by value.* Ints, strings, integer arrays, keyword arguments
+    and the like are compared by value, not identity (``adjoint.plans.arguments.static_key``),
+    and the trace is made on copies of them: a list or array changed in place gives a new key
+    and a new compile, never the old trace. An object with no value to compare (a class
+    instance that hashes by identity, an unhashable one) is refused with an
+    ``InvalidArgumentError``; functions, classes and modules are keyed by identity.
+
+    *Buffers and threads.* A plan keeps its intermediate arrays from call to call (fresh
+    multi-MB arrays cost page faults each time), and the tape engine the records of its last
+    replay until the next call. A lock makes the calls of one plan take turns, so a plan may
+    be shared between threads (they do not run it in parallel: give each thread its own plan
+    for that). Calling a plan from inside its own function raises an
+    ``InvalidArgumentError``. Values and gradients it returns are never overwritten.
 
     *Not replayable.* A function containing ``adjoint.fixed_point`` (its solve is a one-off
     primitive of its trace), or a guard on traced values inside a container, is traced at
@@ -163,6 +174,7 @@ class Plan:
         self.engine = self.reason = None
         self._dynamic_others = True
         self._variants = {}  # key -> list of _Variant, most recently used first
+        self._lock, self._busy = threading.RLock(), False
 
     def __call__(self, *args, **kwargs):
         """The gradient of ``fun`` with respect to ``args[argnum]`` (as ``adjoint.grad``)."""
@@ -171,8 +183,24 @@ class Plan:
     def value_and_grad(self, *args, **kwargs):
         """``(fun(*args, **kwargs), gradient)``, as ``adjoint.value_and_grad(fun, argnum)``.
 
-        Keyword arguments are static: part of the key, like ints and strings."""
+        Keyword arguments are static: part of the key by value, like ints and strings."""
         refuse_traced([list(args), kwargs], "a compiled plan")
+        # The buffers, the variants and the counters are shared by every call: one call at a
+        # time (a lock costs ~0.3 µs; per-thread buffers would copy every program per thread).
+        with self._lock:
+            if self._busy:  # the same thread, from inside fun: the lock lets it in
+                raise InvalidArgumentError(
+                    "a compiled plan was called from inside its own function; call adjoint.grad "
+                    "there, or a second plan of the function"
+                )
+            self._busy = True
+            try:
+                return self._value_and_grad(args, kwargs)
+            finally:
+                self._busy = False
+
+    def _value_and_grad(self, args, kwargs):
+        """``value_and_grad`` under the plan's lock."""
         positions = argnums(self.argnum, len(args))
         call = CallArguments(args, positions, self._dynamic_others, kwargs)
         xp = resolve_backend(self.backend, call.dynamic)
@@ -224,7 +252,7 @@ class Plan:
         tape = Tape()
         traced = [tape.input(as_backend_float(xp, v)) for v in call.dynamic]
         n_diff = sum(call.n_differentiated)
-        out = self.fun(*call.rebuild(traced[:n_diff], traced[n_diff:]), **call.kwargs)
+        out = self.fun(*call.rebuild(traced[:n_diff], traced[n_diff:]), **call.traced_kwargs())
         value = out.value if isinstance(out, Traced) else out
         if np.ndim(value) != 0:
             raise InvalidArgumentError(
