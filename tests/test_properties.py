@@ -289,3 +289,35 @@ def test_random_contractive_cycles_agree_with_dense_solve(spec):
     tight = dict(forward="newton", rtol=1e-13)
     fd = _directional_fd(lambda v: adjoint.solve(graph, v, **tight).values["J"], {"x": spec["x"]}, d, 1e-5)
     assert float(np.sum(sol.gradient["x"] * d["x"])) == pytest.approx(float(fd), rel=1e-6, abs=1e-8)
+
+
+# --- hostile inputs stay covered: plans keyed by value, tuple node names ---------------------
+
+@SETTINGS
+@given(st.lists(st.floats(-3, 3), min_size=3, max_size=3), st.lists(st.floats(-3, 3), min_size=3, max_size=3))
+def test_a_plan_never_replays_a_static_argument_that_changed(first, second):
+    # The static keyword is mutated in place between calls: the plan must follow it as grad does.
+    f = lambda x, w=None: anp.sum(anp.sin(x) * np.array(w))  # noqa: E731
+    x = np.array([0.3, -0.2, 0.9])
+    w = list(first)
+    plan = adjoint.compile(f, x, w=w)
+    for values in (first, second):
+        w[:] = values
+        value, gradient = plan.value_and_grad(x, w=w)
+        ref_value, ref_gradient = adjoint.value_and_grad(f)(x, w=w)
+        assert value == ref_value and np.array_equal(gradient, ref_gradient)
+
+
+@SETTINGS
+@given(st.tuples(st.sampled_from(["J", "y"]), st.integers(0, 3)), st.booleans())
+def test_a_tuple_node_name_objective_is_that_node_or_an_error_never_another_node(name, both_exist):
+    g = adjoint.ConstraintGraph()
+    g.add_input("x")
+    g.add_constraint(name, lambda x: 3.0 * x, ["x"])
+    if both_exist:
+        g.add_constraint(name[0], lambda x: 5.0 * x, ["x"])
+        with pytest.raises(adjoint.InvalidArgumentError, match="cotangent="):
+            adjoint.solve(g, {"x": 1.0}, name)
+        assert adjoint.solve(g, {"x": 1.0}, name, cotangent=1.0).gradient["x"] == 3.0
+    else:
+        assert adjoint.solve(g, {"x": 1.0}, name).gradient["x"] == 3.0
