@@ -23,7 +23,9 @@ an FFT, the broadcast of the arrays in a fancy ``index``, the broadcast of the c
 an elementwise node, and the item size of an ``astype`` dtype.
 """
 
+import contextlib
 import dataclasses
+import gc
 import inspect
 import json
 import math
@@ -36,7 +38,7 @@ import numpy as np
 from .constraint_graph import ConstraintGraph
 from .errors import GraphError, InvalidArgumentError
 from .primitive import PRIMITIVES
-from .primitive_graph import PrimitiveConstraint
+from .primitive_graph import PrimitiveConstraint, _constants, _lookup, _own_params, check_application
 
 __all__ = ["save", "load", "to_data", "from_data", "Limits", "FORMAT", "FORMAT_VERSION", "MAX_ARRAY_SIZE"]
 
@@ -143,7 +145,8 @@ def save(graph, path):
     >>> h.nodes["y"]["params"], list(h.edges)
     ({'index': (slice(1, None, None), Ellipsis)}, [('x', 's'), ('s', 'y')])
     """
-    text = json.dumps(to_data(graph))
+    with _gc_paused():
+        text = json.dumps(to_data(graph))
     with open(os.fspath(path), "w", encoding="utf-8") as f:
         f.write(text)
 
@@ -195,7 +198,8 @@ def load(path, limits=None):
             f"pass load(path, limits=Limits(max_file_bytes=...)) to read a larger graph file"
         )
     try:
-        data = json.loads(raw.decode("utf-8"), parse_int=lambda literal: _parse_int(literal, limits))
+        with _gc_paused():
+            data = json.loads(raw.decode("utf-8"), parse_int=_int_parser(limits))
     except UnicodeDecodeError as e:
         raise GraphError(f"{os.fspath(path)!r} is not a UTF-8 JSON file: {e}") from None
     except json.JSONDecodeError as e:
@@ -214,6 +218,18 @@ def _limits(limits):
             f"limits must be a graphs.serialisation.Limits (or None), got {type(limits).__name__}"
         )
     return limits
+
+
+def _int_parser(limits):
+    """``json.loads``'s ``parse_int``: ``_parse_int``, with the short literals of a graph file inline."""
+    # a literal this short is within both limits (a sign is no digit); calling _parse_int for
+    # each of the 10^5 positions of a large graph costs as much as the rest of json.loads
+    short = min(limits.max_int_digits, 4000)
+
+    def parse(literal):
+        return int(literal) if len(literal) <= short else _parse_int(literal, limits)
+
+    return parse
 
 
 def _parse_int(literal, limits):
@@ -249,34 +265,59 @@ def to_data(graph):
     if not isinstance(graph, ConstraintGraph):
         raise GraphError(f"only a ConstraintGraph can be saved, got {type(graph).__name__}")
     graph.validate()
-    plain = nx.DiGraph()
-    for name, attrs in graph.nodes(data=True):
-        _check_name(name, "node name")
-        if attrs.get("kind") == "input":
-            plain.add_node(name, kind="input")
-            continue
-        if not isinstance(attrs.get("fn"), PrimitiveConstraint) or "primitive" not in attrs:
-            raise GraphError(
-                f"node {name!r} is defined by a Python function; only graphs built from "
-                f"primitives can be saved (ConstraintGraph.add_primitive, or adjoint.trace "
-                f"of numpy code)"
-            )
-        for a in attrs["args"]:
-            _check_name(a, f"argument of node {name!r}")
-        plain.add_node(
-            name,
-            kind="constraint",
-            primitive=attrs["primitive"],
-            args=list(attrs["args"]),
-            params={k: _encode_param(v, name, k) for k, v in attrs["params"].items()},
-            constants={
-                str(k): _encode_array(v, name, f"constant at position {k}") for k, v in attrs["constants"].items()
-            },
-            init=None if attrs.get("init") is None else _encode_array(attrs["init"], name, "init"),
+    with _gc_paused():
+        nodes = [_node_data(name, attrs) for name, attrs in graph._node.items()]
+        # the lists networkx.node_link_data makes, keys in its order, without building a DiGraph
+        edges = [
+            {"positions": list(d.get("positions")), "source": a, "target": b}
+            for a, targets in graph._succ.items()
+            for b, d in targets.items()
+        ]
+    body = {"directed": True, "multigraph": False, "graph": {}, "nodes": nodes, "edges": edges}
+    return {"format": FORMAT, "format_version": FORMAT_VERSION, "graph": body}
+
+
+def _node_data(name, attrs):
+    """One entry of the file's ``nodes``: the node's JSON attributes, then its ``id``."""
+    _check_name(name, "node name")
+    if attrs.get("kind") == "input":
+        return {"kind": "input", "id": name}
+    if not isinstance(attrs.get("fn"), PrimitiveConstraint) or "primitive" not in attrs:
+        raise GraphError(
+            f"node {name!r} is defined by a Python function; only graphs built from "
+            f"primitives can be saved (ConstraintGraph.add_primitive, or adjoint.trace "
+            f"of numpy code)"
         )
-    for a, b, positions in graph.edges(data="positions"):
-        plain.add_edge(a, b, positions=list(positions))
-    return {"format": FORMAT, "format_version": FORMAT_VERSION, "graph": nx.node_link_data(plain)}
+    for a in attrs["args"]:
+        _check_name(a, f"argument of node {name!r}")
+    return {
+        "kind": "constraint",
+        "primitive": attrs["primitive"],
+        "args": list(attrs["args"]),
+        "params": {k: _encode_param(v, name, k) for k, v in attrs["params"].items()},
+        "constants": {
+            str(k): _encode_array(v, name, f"constant at position {k}") for k, v in attrs["constants"].items()
+        },
+        "init": None if attrs.get("init") is None else _encode_array(attrs["init"], name, "init"),
+        "id": name,
+    }
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector while a large structure is built.
+
+    Building 10^5 nodes' dicts makes the collector rescan everything built so far many
+    times over, most of the time of ``save`` and ``load``; none of it is garbage.
+    (``adjoint`` has the same helper, but ``graphs`` does not import ``adjoint``.)
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def from_data(data, limits=None):
@@ -318,22 +359,45 @@ def from_data(data, limits=None):
                 f"pass limits=Limits(max_{field}=...) to load a larger graph"
             )
 
+    with _gc_paused():  # nothing built here is garbage: see _gc_paused
+        return _build(body, limits)
+
+
+def _build(body, limits):
+    """The graph of ``body``, checked node by node, then its edges and cycles."""
     graph = ConstraintGraph()
+    graph._extend(_file_nodes(graph, body["nodes"], limits))
+    _check_edges(graph, body["edges"])
+    graph.validate()
+    _check_cycles_have_init(graph)
+    return graph
+
+
+def _file_nodes(graph, file_nodes, limits):
+    """Check the file's nodes in order: add each input to ``graph``, yield each constraint.
+
+    What is yielded is ``ConstraintGraph._extend``'s ``(name, attributes, {arg: positions})``,
+    made as ``add_primitive`` makes it; inserting node by node costs several times more,
+    which 10^5 nodes notice. Each node is checked before the next is read, as ``_extend``
+    inserts it: a name defined twice is found when it comes.
+    """
+    nodes = graph._node  # networkx's own dict of node attributes: graph.nodes[name] costs a view per call
     arguments = 0  # of all nodes so far: the edges the file implies
-    for k, node in enumerate(body["nodes"]):
+    for k, node in enumerate(file_nodes):
         if not isinstance(node, dict):
             raise GraphError(f"node #{k} is not a JSON object")
         if "id" not in node:
             raise GraphError(f"node #{k} has no 'id'")
         name = node["id"]
-        _check_name(name, f"name of node #{k}")
+        if name.__class__ not in _NAME_CLASSES:  # the common case without a call; the check says what is wrong
+            _check_name(name, f"name of node #{k}")
         kind = node.get("kind")
         if kind not in _NODE_FIELDS:
             raise GraphError(f"node {name!r}: field 'kind' is {kind!r}, expected 'input' or 'constraint'")
-        extra = sorted(set(node) - _NODE_FIELDS[kind])
-        if extra:
+        if not node.keys() <= _NODE_FIELDS[kind]:
+            extra = sorted(set(node) - _NODE_FIELDS[kind])
             raise GraphError(f"node {name!r}: unknown field {extra[0]!r} for a {kind} node")
-        if name in graph and graph.nodes[name].get("kind") is not None:
+        if name in nodes and nodes[name].get("kind") is not None:
             raise GraphError(f"node {name!r} appears twice in the file")
         if kind == "input":
             graph.add_input(name)
@@ -350,8 +414,9 @@ def from_data(data, limits=None):
                 f"node {name!r}: its {len(args)} arguments bring the file's arguments (edges) to "
                 f"{arguments}, more than limits.max_edges = {limits.max_edges}"
             )
-        for a in args:
-            _check_name(a, f"argument of node {name!r}")
+        if not all(a.__class__ in _NAME_CLASSES for a in args):
+            for a in args:
+                _check_name(a, f"argument of node {name!r}")
         params = node.get("params", {})
         if not isinstance(params, dict):
             raise GraphError(f"node {name!r}: field 'params' must be an object")
@@ -367,12 +432,23 @@ def from_data(data, limits=None):
         init = node.get("init")
         init = None if init is None else _decode_array(init, name, "init", limits)
         _check_implied_sizes(name, primitive, len(args), params, decoded, limits)
-        graph.add_primitive(name, primitive, args, params, decoded, init)
+        # as graphs.primitive_graph.add_primitive, with the same checks and messages
+        args = tuple(args)
+        params = _own_params(params)
+        constants = _constants(name, decoded, len(args))
+        prim = _lookup(name, primitive)
+        arity = len(args) + len(constants)
+        check_application(name, prim, arity, params)
+        positions = {}  # an argument used twice is one edge listing both positions
+        for position, a in enumerate(args):
+            positions[a] = positions[a] + (position,) if a in positions else (position,)
+        fn = PrimitiveConstraint(prim, params, constants, arity)
+        yield name, {"kind": "constraint", "fn": fn, "args": args, "init": init, "primitive": primitive,
+                     "params": params, "constants": constants}, positions
 
-    _check_edges(graph, body["edges"])
-    graph.validate()
-    _check_cycles_have_init(graph)
-    return graph
+
+#: The classes of most node names, accepted without calling _check_name (which accepts subclasses too).
+_NAME_CLASSES = frozenset({str, int})
 
 
 def _check_name(name, what):
@@ -382,26 +458,42 @@ def _check_name(name, what):
 
 def _check_edges(graph, edges):
     found = set()
+    add = found.add
     for k, e in enumerate(edges):
-        if not isinstance(e, dict) or set(e) - {"source", "target", "positions"}:
-            raise GraphError(f"edge #{k} must be an object with fields source, target, positions")
-        source, target, positions = e.get("source"), e.get("target"), e.get("positions")
-        _check_name(source, f"source of edge #{k}")
-        _check_name(target, f"target of edge #{k}")
-        integers = isinstance(positions, list) and all(
-            isinstance(p, int) and not isinstance(p, bool) for p in positions
-        )
-        if not integers:
-            raise GraphError(f"edge {source!r} -> {target!r}: field 'positions' must be a list of integers")
-        found.add((source, target, tuple(positions)))
-    expected = {(a, b, tuple(p)) for a, b, p in graph.edges(data="positions")}
+        if e.__class__ is dict and len(e) == 3:  # the common case, checked inline: 10^5 edges
+            source, target, positions = e.get("source"), e.get("target"), e.get("positions")
+            if (
+                source.__class__ in _NAME_CLASSES
+                and target.__class__ in _NAME_CLASSES
+                and positions.__class__ is list
+                and all(p.__class__ is int for p in positions)
+            ):
+                add((source, target, tuple(positions)))
+                continue
+        add(_checked_edge(k, e))
+    expected = {(a, b, tuple(d.get("positions"))) for b, sources in graph._pred.items() for a, d in sources.items()}
     if found != expected:
         a, b, p = sorted(found ^ expected, key=repr)[0]
         side = "is not implied by" if (a, b, p) in found else "is missing, though implied by"
         raise GraphError(f"edge {a!r} -> {b!r} at positions {list(p)} {side} the arguments of node {b!r}")
 
 
+def _checked_edge(k, e):
+    """``(source, target, positions)`` of the file's edge #k, or GraphError saying what is wrong."""
+    if not isinstance(e, dict) or set(e) - {"source", "target", "positions"}:
+        raise GraphError(f"edge #{k} must be an object with fields source, target, positions")
+    source, target, positions = e.get("source"), e.get("target"), e.get("positions")
+    _check_name(source, f"source of edge #{k}")
+    _check_name(target, f"target of edge #{k}")
+    integers = isinstance(positions, list) and all(isinstance(p, int) and not isinstance(p, bool) for p in positions)
+    if not integers:
+        raise GraphError(f"edge {source!r} -> {target!r}: field 'positions' must be a list of integers")
+    return source, target, tuple(positions)
+
+
 def _check_cycles_have_init(graph):
+    if _in_insertion_order(graph):
+        return  # no cycle at all
     for component in nx.strongly_connected_components(graph):
         (first,) = list(component)[:1]
         if len(component) == 1 and not graph.has_edge(first, first):
@@ -412,6 +504,21 @@ def _check_cycles_have_init(graph):
                 f"nodes {', '.join(names)} form a cycle, but none of them has an init; a cycle "
                 f"needs an initial value on at least one node"
             )
+
+
+def _in_insertion_order(graph):
+    """Whether every edge goes from an earlier node to a later one, as in a file of a trace.
+
+    Then the graph is acyclic, found in one pass over the edges, where
+    ``strongly_connected_components`` costs several per node.
+    """
+    order = {n: i for i, n in enumerate(graph._node)}
+    for b, sources in graph._pred.items():
+        after = order[b]
+        for a in sources:
+            if order[a] >= after:  # backwards, or a self-loop
+                return False
+    return True
 
 
 # --- arrays ---------------------------------------------------------------------------
@@ -439,7 +546,7 @@ def _encode_array(value, node, field):
 def _decode_array(value, node, field, limits):
     if not isinstance(value, dict):
         raise GraphError(f"node {node!r}: the {field} must be an array object, got {type(value).__name__}")
-    if set(value) == {"scalar"}:
+    if len(value) == 1 and "scalar" in value:
         scalar = value["scalar"]
         if scalar is not None and not isinstance(scalar, (bool, int, float)):
             raise GraphError(f"node {node!r}: the {field} must be a number or null, got {scalar!r}")
@@ -596,6 +703,8 @@ def _check_implied_sizes(name, primitive, n_args, params, constants, limits):
     primitive's signature. Nothing is evaluated; what cannot be bound is left to
     ``add_primitive``, which says what is wrong with it.
     """
+    if not params and not constants:
+        return  # every argument is a node: nothing the file holds implies a size
     prim = PRIMITIVES.get(primitive)
     if prim is None or any(not isinstance(k, int) or k < 0 for k in constants):
         return
@@ -605,7 +714,7 @@ def _check_implied_sizes(name, primitive, n_args, params, constants, limits):
         _check_broadcast(name, [c for c in full if c is not _NODE_ARGUMENT], "constants", limits)
         return
     try:
-        bound = inspect.signature(prim.impl).bind(*full, **params).arguments
+        bound = _signature(prim.impl).bind(*full, **params).arguments
     except (TypeError, ValueError):
         return
     for argument, value in bound.items():
@@ -625,6 +734,24 @@ def _check_implied_sizes(name, primitive, n_args, params, constants, limits):
             _check_index(value, name, where, limits)
         elif argument == "dtype":
             _check_dtype(value, name, where)
+
+
+def _signature(fn):
+    """``inspect.signature(fn)``, cached: it is slow, and 10^5 nodes apply a few dozen primitives."""
+    try:
+        return _SIGNATURES[fn]
+    except KeyError:
+        pass
+    except TypeError:  # not hashable
+        return inspect.signature(fn)
+    signature = inspect.signature(fn)
+    if len(_SIGNATURES) > 10_000:  # bounded: primitives made on the fly come and go
+        _SIGNATURES.clear()
+    _SIGNATURES[fn] = signature
+    return signature
+
+
+_SIGNATURES = {}
 
 
 def _implied_shape(value, node, where, what):
