@@ -1,8 +1,13 @@
 """One constraint of a graph, evaluated plainly or linearised by tracing it.
 
 Linearising ``z_i = f_i(z_α(i))`` at its argument values traces ``f_i`` onto a tape of its
-own; its VJP is back-substitution through that tape and its JVP forward substitution.
+own; its VJP is back-substitution through that tape and its JVP forward substitution. A
+primitive node (``graphs.primitive_graph.PrimitiveConstraint``) is one primitive: its impl is
+called directly and its VJP rules applied directly, the one-record tape built only when asked
+for (sparse partials, JVPs). Same values, same rules, same order: the same answers.
 """
+
+import math
 
 import numpy as np
 
@@ -11,6 +16,7 @@ from adjoint.pytree import tree_flatten
 from adjoint.tape.forward import forward_substitute
 from adjoint.tape.reverse import back_substitute
 from graphs.errors import AdjointError, GraphError
+from graphs.primitive_graph import PrimitiveConstraint
 from graphs.tape import Tape, Traced
 
 
@@ -39,6 +45,57 @@ class LinearisedConstraint:
         return np.zeros_like(self.value) if dot is None else np.broadcast_to(dot, self.value.shape)
 
 
+class PrimitiveLinearisation:
+    """A primitive node linearised without a tape: ``LinearisedConstraint``'s interface.
+
+    ``full`` are the primitive's argument values (constants at their positions), ``ans``
+    its raw result (what a trace would record), ``positions`` the positions of the node's
+    arguments in ``full``. ``tape``, ``leaves`` and ``out`` describe the one-record tape that
+    tracing would have made; it is built on first use.
+    """
+
+    __slots__ = ("name", "args", "value", "prim", "full", "params", "ans", "positions", "_tape")
+
+    def __init__(self, name, args, value, prim, full, params, ans, positions):
+        self.name, self.args, self.value, self.prim = name, args, value, prim
+        self.full, self.params, self.ans, self.positions = full, params, ans, positions
+        self._tape = None
+
+    def vjp(self, g):
+        """Per argument position ``(∂f/∂z_arg)ᵀ g``, as ``back_substitute`` on the tape would give."""
+        prim, full, params, ans = self.prim, self.full, self.params, self.ans
+        vjps = prim.vjps
+        out = []
+        for k in self.positions:
+            rule = vjps.get(k) or prim.vjp(k)  # prim.vjp raises the missing-rule error
+            out.append(rule(g, ans, *full, **params) if params else rule(g, ans, *full))
+        return out
+
+    def jvp(self, tangents):
+        """``Σ_arg (∂f/∂z_arg) t_arg``, by forward substitution on the tape."""
+        return LinearisedConstraint.jvp(self, tangents)
+
+    @property
+    def tape(self):
+        if self._tape is None:
+            tape = Tape()
+            tape.records = [(None, (), None, (), self.full[k]) for k in self.positions]
+            parents = [-1] * len(self.full)
+            for leaf, k in enumerate(self.positions):
+                parents[k] = leaf
+            tape.records.append((self.prim, self.full, self.params, tuple(parents), self.ans))
+            self._tape = tape
+        return self._tape
+
+    @property
+    def leaves(self):
+        return list(range(len(self.positions)))
+
+    @property
+    def out(self):
+        return len(self.positions) if self.positions else None  # a trace of constants records nothing
+
+
 def argument_values(graph, name, *sources):
     """The values of ``name``'s arguments, each looked up in the first source holding it."""
     out = []
@@ -56,7 +113,13 @@ def evaluate(graph, name, args, shape=None, check_finite=True):
 
 
 def linearise(graph, name, args, shape=None, check_finite=True):
-    """Trace ``f_name`` at ``args``: a ``LinearisedConstraint``."""
+    """Trace ``f_name`` at ``args``: a ``LinearisedConstraint`` (a ``PrimitiveLinearisation`` for a primitive node)."""
+    data = graph.nodes[name]
+    fn = data["fn"]
+    if fn.__class__ is PrimitiveConstraint:
+        lin = _linearise_primitive(graph, name, data["args"], fn, args, shape, check_finite)
+        if lin is not None:
+            return lin
     tape = Tape()
     leaves = [tape.input(v) for v in args]
     out = _call(graph, name, graph.nodes[name]["fn"], leaves)
@@ -68,6 +131,52 @@ def linearise(graph, name, args, shape=None, check_finite=True):
         value, index = out, None
     value = _checked(graph, name, args, value, shape, check_finite)
     return LinearisedConstraint(name, graph.nodes[name]["args"], tape, [leaf.index for leaf in leaves], index, value)
+
+
+def _linearise_primitive(graph, name, arg_names, fn, args, shape, check_finite):
+    """``linearise`` for a primitive node, or ``None`` where the general route must say what is wrong."""
+    constants = fn.constants
+    n = len(args)
+    if n + len(constants) != fn.arity or len(fn._positions) != len(constants) or not n:
+        return None  # the constraint's own call raises the error (or refreshes its positions); no argument: no tape
+    prim = fn.primitive
+    plain = args
+    if prim.impl.__class__ is np.ufunc:
+        # A ufunc and its rules give the same numbers on a float scalar as on a 0-d array, and
+        # numpy's scalar math and the rules' scalar fast paths make the scalar several times faster.
+        plain = [a[()] if a.__class__ is np.ndarray and not a.shape and a.dtype is _FLOAT64 else a for a in args]
+    if constants:
+        full = list(plain)
+        for k in fn._positions:
+            full.insert(k, constants[k])
+        positions = _POSITIONS.get((fn.arity, fn._positions))
+        if positions is None:
+            positions = _POSITIONS[fn.arity, fn._positions] = tuple(k for k in range(fn.arity) if k not in constants)
+        full = tuple(full)
+    else:
+        full, positions = tuple(plain), _RANGES[n] if n < len(_RANGES) else tuple(range(n))
+    for v in full:
+        if v.__class__ is Traced:
+            return None  # a constant traced by an enclosing trace: the tape sorts out the levels
+    params = fn.params
+    try:  # as a trace calls it: the impl on the plain values
+        ans = prim.impl(*full, **params) if params else prim.impl(*full)
+    except Exception as e:
+        raise _call_error(graph, name, args, e) from e
+    if ans.__class__ is np.float64 and (shape is None or tuple(shape) == ()):
+        # a scalar: nothing can be None, a view of an argument or of another shape
+        if check_finite and not math.isfinite(ans):
+            _checked(graph, name, args, ans, shape, check_finite)  # raises NonFiniteError
+        value = np.asarray(ans, dtype=np.float64)
+    else:
+        value = _checked(graph, name, args, ans, shape, check_finite)
+    return PrimitiveLinearisation(name, arg_names, value, prim, full, params, ans, positions)
+
+
+_RANGES = tuple(tuple(range(n)) for n in range(8))
+_FLOAT64 = np.dtype(np.float64)
+#: The node-argument positions of a primitive constraint, by (arity, constant positions): a few dozen kinds.
+_POSITIONS = {}
 
 
 def holds_none(value):
@@ -100,19 +209,24 @@ def _read_only(v):
 def _call(graph, name, fn, args):
     try:
         return fn(*[_read_only(a) for a in args])
-    except AdjointError as e:
-        raise type(e)(f"constraint '{name}': {e}") from e
-    except (ValueError, TypeError) as e:
+    except Exception as e:
+        raise _call_error(graph, name, args, e) from e
+
+
+def _call_error(graph, name, args, e):
+    """The error to raise for exception ``e`` of constraint ``name``'s function."""
+    if isinstance(e, AdjointError):
+        return type(e)(f"constraint '{name}': {e}")
+    if isinstance(e, (ValueError, TypeError)):
         # numpy's words for a write into a read-only view; the tape's for one into a traced value
         if "read-only" not in str(e) and "does not support item assignment" not in str(e):
-            raise _failed(graph, name, args, e) from e
-        raise GraphError(
+            return _failed(graph, name, args, e)
+        return GraphError(
             f"constraint '{name}' writes into one of its arguments {list(graph.nodes[name]['args'])} in "
             f"place ({e}); the solver holds them, so a constraint must not modify them: write "
             f"`p = p + 1` rather than `p += 1` or `p[0] = ...`, or work on a copy (`p = p.copy()`)"
-        ) from e
-    except Exception as e:
-        raise _failed(graph, name, args, e) from e
+        )
+    return _failed(graph, name, args, e)
 
 
 def _failed(graph, name, args, e):

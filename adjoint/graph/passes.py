@@ -13,8 +13,7 @@ import numpy as np
 from adjoint.errors import InvalidArgumentError
 from adjoint.graph.cyclic.block import adjoint_block, forward_block, tangent_block
 from adjoint.graph.cyclic.spectral import reduced_jacobian
-from adjoint.graph.cyclic.substitution import accumulate
-from adjoint.graph.linearisation import argument_values, holds_none, linearise
+from adjoint.graph.linearisation import holds_none, linearise
 from adjoint.graph.solution import BlockReport
 from graphs.structure import strongly_connected_blocks
 
@@ -53,16 +52,18 @@ def forward_pass(graph, values, settings):
     """
     blocks = strongly_connected_blocks(graph)
     lins, reports = {}, {}
+    nodes, check_finite = graph.nodes, settings.check_finite
     for block in blocks:
         if block.cyclic:
             block_lins, report = forward_block(graph, block, values, settings)
             lins.update(block_lins)
             reports[block.nodes] = BlockReport(block.nodes, block.iterates, report)
             reports[block.nodes].reduced_jacobian = reduced_jacobian(block, block_lins)
-        else:
+            values.update((n, lins[n].value) for n in block.nodes)
+        else:  # one node, its arguments all solved already: once per node of a trace, so written out
             (name,) = block.nodes
-            lins[name] = linearise(graph, name, argument_values(graph, name, values), None, settings.check_finite)
-        values.update((n, lins[n].value) for n in block.nodes)
+            lin = lins[name] = linearise(graph, name, [values[a] for a in nodes[name]["args"]], None, check_finite)
+            values[name] = lin.value
     return blocks, lins, reports
 
 
@@ -128,10 +129,13 @@ def adjoint_pass(blocks, lins, seeds, settings, reports):
             adjoint_block(block, lins, lam, settings, reports[block.nodes])
             continue
         (node,) = block.nodes
-        if lam.get(node) is not None:
-            for a, c in zip(lins[node].args, lins[node].vjp(lam[node])):
-                if c is not None:
-                    accumulate(lam, a, c)
+        g = lam.get(node)
+        if g is not None:
+            lin = lins[node]
+            for a, c in zip(lin.args, lin.vjp(g)):
+                if c is not None:  # accumulate(lam, a, c), inline: this runs once per edge of a trace
+                    old = lam.get(a)
+                    lam[a] = c if old is None else old + c
     return lam
 
 

@@ -9,6 +9,7 @@ from adjoint.graph.settings import checked_settings
 from adjoint.graph.solution import Solution
 from adjoint.graph.triangular import triangular_multipliers
 from adjoint.pytree import refuse_traced
+from adjoint.tape.gc_pause import paused_gc
 
 
 def solve(graph, inputs, objective=None, *, cotangent=None, forward="auto", adjoint="auto", rtol=None, atol=None,
@@ -86,6 +87,11 @@ def solve(graph, inputs, objective=None, *, cotangent=None, forward="auto", adjo
     """
     refuse_traced(inputs, "adjoint.solve")
     settings = checked_settings(graph, locals())
+    with paused_gc():  # the linearisations of every node live until the end: see adjoint.tape.gc_pause
+        return _solve(graph, inputs, objective, cotangent, adjoint, check_finite, settings)
+
+
+def _solve(graph, inputs, objective, cotangent, adjoint, check_finite, settings):
     values, blocks, lins, reports = solve_constraints(graph, inputs, settings)
     if objective is None:
         if cotangent is not None:
@@ -153,9 +159,15 @@ def _cotangent(name, cotangent, values):
 
 
 def _shaped(lam, value):
+    """``lam`` as a float array of ``value``'s shape (a copy), zeros for ``None``."""
     if lam is None:
         return np.zeros_like(value)
+    if lam.__class__ in _SHAPED and lam.shape == value.shape:  # most multipliers: no broadcast to make
+        return np.array(lam, dtype=np.float64)
     return np.array(np.broadcast_to(lam, value.shape), dtype=np.float64)
+
+
+_SHAPED = (np.ndarray, np.float64)
 
 
 def _check_multipliers(graph, blocks, multipliers, gradient):
@@ -165,6 +177,8 @@ def _check_multipliers(graph, blocks, multipliers, gradient):
     derivatives with respect to it is infinite or NaN.
     """
     lam = {**multipliers, **gradient}
+    if _all_finite(lam.values()):
+        return
     order = [n for block in reversed(blocks) for n in reversed(block.nodes)] + list(graph.inputs)
     for name in order:
         if np.all(np.isfinite(lam[name])):
@@ -177,3 +191,14 @@ def _check_multipliers(graph, blocks, multipliers, gradient):
             "a local derivative there is infinite or NaN (e.g. sqrt or log at 0), or a cyclic solve diverged"
         )
         raise NonFiniteError(f"{what} is not finite: {via}; move the point, or pass check_finite=False")
+
+
+def _all_finite(arrays):
+    """Whether every entry of every float array in ``arrays`` is finite: one vectorised check of the scalars."""
+    scalars = []
+    for a in arrays:
+        if a.ndim == 0:
+            scalars.append(a)
+        elif not np.isfinite(a).all():
+            return False
+    return bool(np.isfinite(np.fromiter(scalars, np.float64, len(scalars))).all())
