@@ -706,6 +706,8 @@ def _check_implied_sizes(name, primitive, n_args, params, constants, limits):
     if not params and not constants:
         return  # every argument is a node: nothing the file holds implies a size
     prim = PRIMITIVES.get(primitive)
+    if not params and len(constants) < 2 and prim is not None and isinstance(prim.impl, np.ufunc):
+        return  # one constant of a ufunc broadcasts with nothing else the file holds (it is bounded itself)
     if prim is None or any(not isinstance(k, int) or k < 0 for k in constants):
         return
     arity = n_args + len(constants)
