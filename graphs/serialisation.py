@@ -435,7 +435,11 @@ def _file_nodes(graph, file_nodes, limits):
         # as graphs.primitive_graph.add_primitive, with the same checks and messages
         args = tuple(args)
         params = _own_params(params)
-        constants = _constants(name, decoded, len(args))
+        n = len(args) + len(decoded)
+        if all(k < n for k in decoded):  # arrays decoded just now are the graph's own: no copies
+            constants = decoded if len(decoded) < 2 else dict(sorted(decoded.items()))
+        else:
+            constants = _constants(name, decoded, len(args))  # raises, naming the position
         prim = _lookup(name, primitive)
         arity = len(args) + len(constants)
         check_application(name, prim, arity, params)
