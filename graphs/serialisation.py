@@ -23,9 +23,7 @@ an FFT, the broadcast of the arrays in a fancy ``index``, the broadcast of the c
 an elementwise node, and the item size of an ``astype`` dtype.
 """
 
-import contextlib
 import dataclasses
-import gc
 import inspect
 import json
 import math
@@ -37,6 +35,7 @@ import numpy as np
 
 from .constraint_graph import ConstraintGraph
 from .errors import GraphError, InvalidArgumentError
+from .gc_pause import paused_gc
 from .primitive import PRIMITIVES
 from .primitive_graph import PrimitiveConstraint, _constants, _lookup, _own_params, check_application
 
@@ -145,7 +144,7 @@ def save(graph, path):
     >>> h.nodes["y"]["params"], list(h.edges)
     ({'index': (slice(1, None, None), Ellipsis)}, [('x', 's'), ('s', 'y')])
     """
-    with _gc_paused():
+    with paused_gc():
         text = json.dumps(to_data(graph))
     with open(os.fspath(path), "w", encoding="utf-8") as f:
         f.write(text)
@@ -198,7 +197,7 @@ def load(path, limits=None):
             f"pass load(path, limits=Limits(max_file_bytes=...)) to read a larger graph file"
         )
     try:
-        with _gc_paused():
+        with paused_gc():
             data = json.loads(raw.decode("utf-8"), parse_int=_int_parser(limits))
     except UnicodeDecodeError as e:
         raise GraphError(f"{os.fspath(path)!r} is not a UTF-8 JSON file: {e}") from None
@@ -265,7 +264,7 @@ def to_data(graph):
     if not isinstance(graph, ConstraintGraph):
         raise GraphError(f"only a ConstraintGraph can be saved, got {type(graph).__name__}")
     graph.validate()
-    with _gc_paused():
+    with paused_gc():
         nodes = [_node_data(name, attrs) for name, attrs in graph._node.items()]
         # the lists networkx.node_link_data makes, keys in its order, without building a DiGraph
         edges = [
@@ -301,23 +300,6 @@ def _node_data(name, attrs):
         "init": None if attrs.get("init") is None else _encode_array(attrs["init"], name, "init"),
         "id": name,
     }
-
-
-@contextlib.contextmanager
-def _gc_paused():
-    """Pause the cyclic garbage collector while a large structure is built.
-
-    Building 10^5 nodes' dicts makes the collector rescan everything built so far many
-    times over, most of the time of ``save`` and ``load``; none of it is garbage.
-    (``adjoint`` has the same helper, but ``graphs`` does not import ``adjoint``.)
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def from_data(data, limits=None):
@@ -359,7 +341,7 @@ def from_data(data, limits=None):
                 f"pass limits=Limits(max_{field}=...) to load a larger graph"
             )
 
-    with _gc_paused():  # nothing built here is garbage: see _gc_paused
+    with paused_gc():  # nothing built here is garbage: see graphs.gc_pause
         return _build(body, limits)
 
 

@@ -9,7 +9,7 @@ from adjoint.graph.settings import checked_settings
 from adjoint.graph.solution import Solution
 from adjoint.graph.triangular import triangular_multipliers
 from adjoint.pytree import refuse_traced
-from adjoint.tape.gc_pause import paused_gc
+from graphs.gc_pause import paused_gc
 
 
 def solve(graph, inputs, objective=None, *, cotangent=None, forward="auto", adjoint="auto", rtol=None, atol=None,
@@ -87,7 +87,7 @@ def solve(graph, inputs, objective=None, *, cotangent=None, forward="auto", adjo
     """
     refuse_traced(inputs, "adjoint.solve")
     settings = checked_settings(graph, locals())
-    with paused_gc():  # the linearisations of every node live until the end: see adjoint.tape.gc_pause
+    with paused_gc():  # the linearisations of every node live until the end: see graphs.gc_pause
         return _solve(graph, inputs, objective, cotangent, adjoint, check_finite, settings)
 
 

@@ -20,9 +20,9 @@ from adjoint.plans.replay import GuardFailed, TapeProgram
 from adjoint.plans.scalar_engine import FORWARD_MODES, ScalarEngine
 from adjoint.plans.scalar_layout import ScalarLayout, scalar_graph_reason
 from adjoint.pytree import argnums, per_argnum, refuse_traced
-from adjoint.tape.gc_pause import paused_gc
 from adjoint.tape.grad import index_on
 from adjoint.tape.reverse import depends_on, gradient
+from graphs.gc_pause import paused_gc
 from graphs.guards import replayable_guards
 from graphs.primitive import PRIMITIVES
 from graphs.tape import Tape, Traced

@@ -6,8 +6,8 @@ import numpy as np
 
 from adjoint.errors import InvalidArgumentError, UnsupportedFunctionError
 from adjoint.pytree import argnums, as_float, flatten, like, per_argnum
-from adjoint.tape.gc_pause import paused_gc
 from adjoint.tape.reverse import back_substitute
+from graphs.gc_pause import paused_gc
 from graphs.tape import Tape, Traced, plain_value
 
 
@@ -96,7 +96,7 @@ def value_and_grad(fun, argnum=0):
 
     def value_and_grad_fun(*args, **kwargs):
         """``(fun(*args, **kwargs), its gradient with respect to args[argnum])``."""
-        with paused_gc():  # the tape is alive throughout: see adjoint.tape.gc_pause
+        with paused_gc():  # the tape is alive throughout: see graphs.gc_pause
             tape, out, leaves, rebuilds = trace(fun, args, argnum, kwargs)
             value = out.value if index_on(out, tape) is not None else out
             if not isinstance(value, _NUMBERS) or isinstance(value, (bool, np.bool_)):

@@ -2,9 +2,9 @@
 
 from adjoint.errors import GraphError
 from adjoint.pytree import argnums
-from adjoint.tape.gc_pause import paused_gc
 from adjoint.tape.grad import index_on
 from adjoint.tape.grad import trace as _trace
+from graphs.gc_pause import paused_gc
 from graphs.primitive_graph import graph_from_tape
 
 
@@ -55,7 +55,7 @@ def trace(fun, *args, argnum=0):
     >>> bool(np.allclose(sol.gradient["x0"], adjoint.grad(f)(W, x)))
     True
     """
-    with paused_gc():  # the tape and the graph grow together: see adjoint.tape.gc_pause
+    with paused_gc():  # the tape and the graph grow together: see graphs.gc_pause
         return _graph_of(fun, args, argnum)
 
 
