@@ -321,3 +321,27 @@ def test_a_tuple_node_name_objective_is_that_node_or_an_error_never_another_node
         assert adjoint.solve(g, {"x": 1.0}, name, cotangent=1.0).gradient["x"] == 3.0
     else:
         assert adjoint.solve(g, {"x": 1.0}, name).gradient["x"] == 3.0
+
+
+@SETTINGS
+@given(st.integers(2, 12).flatmap(lambda n: st.tuples(
+    st.just(n), st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=3 * n))))
+def test_blocks_of_graphs_built_in_order_are_networkx_condensations(spec):
+    import networkx as nx
+
+    from graphs.structure import strongly_connected_blocks
+
+    n, edges = spec
+    g = nx.DiGraph()
+    g.add_node(0, kind="input")
+    g.add_nodes_from(range(1, n))
+    g.add_edges_from((a, b) for a, b in edges if b != 0)  # the input has no arguments
+    blocks = strongly_connected_blocks(g)
+    # The same blocks as the condensation, each cyclic exactly when it is a cycle, in an order
+    # where every edge between blocks points forward.
+    components = {frozenset(c) for c in nx.strongly_connected_components(g)} - {frozenset({0})}
+    assert {frozenset(b.nodes) for b in blocks} == components
+    for b in blocks:
+        assert b.cyclic == (len(b.nodes) > 1 or g.has_edge(b.nodes[0], b.nodes[0]))
+    where = {node: k for k, b in enumerate(blocks) for node in b.nodes}
+    assert all(where[a] <= where[b] for a, b in g.edges if a != 0)
