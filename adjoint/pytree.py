@@ -13,7 +13,7 @@ import numpy as np
 
 from adjoint.errors import InvalidArgumentError
 from graphs.rules.broadcasting import match_complex
-from graphs.tape import Traced, plain_value
+from graphs.tape import Traced, holds_traced, plain_value
 from solvers.backend import on_gpu
 
 #: Leaf classes of a flat list that ``tree_flatten`` takes in one step (no recursion).
@@ -315,7 +315,7 @@ def refuse_traced(tree, what):
     ...
     graphs.errors.InvalidArgumentError: adjoint.solve was given a value traced by an enclosing ...
     """
-    if any(leaf.__class__ is Traced for leaf in tree_flatten(tree)[0]):
+    if holds_traced(tree):
         raise InvalidArgumentError(
             f"{what} was given a value traced by an enclosing adjoint.grad / jvp: it computes first "
             f"derivatives only, so its result cannot be differentiated again; for derivatives of "

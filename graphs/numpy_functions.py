@@ -7,6 +7,7 @@ so that numpy code applied to traced values dispatches here through NumPy's prot
 
 import builtins
 import functools
+import inspect
 
 import numpy as np
 
@@ -14,7 +15,7 @@ from .errors import UnsupportedFunctionError
 from .primitive import PRIMITIVES, Primitive
 from .rules import complex_numbers, fft, linalg, numpy_linalg, partials, reductions, shapes, sorting, special
 from .rules import elementwise as ew
-from .tape import Traced, plain_value, record_guard
+from .tape import Traced, holds_traced, plain_value, record_guard
 
 # Elementwise functions are the primitives of rules/elementwise themselves, under their
 # registered names, so that a primitive added there needs no entry here; where and clip
@@ -149,7 +150,7 @@ def atleast_1d(a):
 
 def array(obj, dtype=None):
     """``numpy.array``; a (nested) list holding traced values becomes a traced stack."""
-    if isinstance(obj, (list, tuple)) and _holds_traced(obj):
+    if isinstance(obj, (list, tuple)) and holds_traced(obj):
         return stack([array(o) if isinstance(o, (list, tuple)) else o for o in obj])
     if isinstance(obj, Traced):
         return obj
@@ -174,30 +175,65 @@ def sparse_matmul(A, x):
 
 
 # --- numpy's other differentiable functions ----------------------------------------------
-# Each is numpy itself where no argument is traced (``_numpy_when_plain``); on traced values it
+# Each is numpy itself where no argument is traced (``numpy_when_plain``); on traced values it
 # is made of primitives. Functions that only move entries (flip, roll, repeat, diagonal,
 # pad, split, ...) apply numpy's own function to the array of the argument's flat positions
 # and gather with the result (``_moved``): one ``index`` record, whose adjoint is ``scatter_add``.
 
-def _numpy_when_plain(np_func):
+def numpy_when_plain(np_func, name=None):
+    """Decorate a traced function: ``np_func`` itself (all of numpy's arguments) where nothing is traced.
+
+    With a traced argument the traced function runs, and a keyword it does not take is an
+    error naming the function and the keyword (not a ``TypeError`` from deep inside, nor a
+    silent drop). ``adjoint.numpy`` applies it to every traced function it exports.
+
+    Examples
+    --------
+    >>> import adjoint
+    >>> total = numpy_when_plain(np.sum)(sum)
+    >>> int(total(np.arange(4), initial=10))                 # numpy's own, with numpy's arguments
+    16
+    >>> float(adjoint.grad(lambda x: total(x ** 2))(3.0))      # traced
+    6.0
+    >>> adjoint.grad(lambda x: total(x, initial=1.0))(3.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    graphs.errors.UnsupportedFunctionError: adjoint.numpy.sum does not take initial= on traced values; ...
+    """
+
     def wrap(traced_impl):
+        accepted = _keywords(traced_impl)
+        label = name or np_func.__name__
+
         @functools.wraps(traced_impl)
         def function(*args, **kwargs):
-            if not _traced_in((args, kwargs)):
+            if not (holds_traced(args) or holds_traced(kwargs)):
                 return np_func(*args, **kwargs)
+            if accepted is not None:
+                for key in kwargs:
+                    if key not in accepted:
+                        raise UnsupportedFunctionError(
+                            f"adjoint.numpy.{label} does not take {key}= on traced values; its traced "
+                            f"version takes {', '.join(sorted(accepted)) or 'no keyword arguments'}: drop "
+                            f"{key}= or apply it after differentiating"
+                        )
             return traced_impl(*args, **kwargs)
+
+        function.numpy_function = np_func
         return function
+
     return wrap
 
 
-def _traced_in(obj):
-    if obj.__class__ is Traced:
-        return True
-    if isinstance(obj, (list, tuple)):
-        return any(_traced_in(o) for o in obj)
-    if isinstance(obj, dict):
-        return any(_traced_in(o) for o in obj.values())
-    return False
+def _keywords(fun):
+    """The keyword names ``fun`` accepts, or ``None`` when it takes ``**kwargs``."""
+    try:
+        parameters = inspect.signature(fun).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return None
+    return {p.name for p in parameters if p.kind is not inspect.Parameter.VAR_POSITIONAL}
 
 
 def _refuse(np_func, argument):
@@ -226,7 +262,7 @@ def _value_all(x):
     return plain_value(x)
 
 
-@_numpy_when_plain(np.var)
+@numpy_when_plain(np.var)
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     """``numpy.var``, with ``ddof``, ``axis`` and ``keepdims``.
 
@@ -246,7 +282,7 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     return reductions.sum(squares, axis=axis, keepdims=keepdims) / (count - ddof)
 
 
-@_numpy_when_plain(np.std)
+@numpy_when_plain(np.std)
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     """``numpy.std``: the square root of ``var``; over one entry its derivative is 0, as autograd takes it."""
     a = asarray(a)
@@ -256,7 +292,7 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     return ew.sqrt(var(a, axis, dtype, out, ddof, keepdims))
 
 
-@_numpy_when_plain(np.cumsum)
+@numpy_when_plain(np.cumsum)
 def cumsum(a, axis=None, dtype=None, out=None):
     """``numpy.cumsum``."""
     if dtype is not None or out is not None:
@@ -267,7 +303,7 @@ def cumsum(a, axis=None, dtype=None, out=None):
     return reductions.cumsum(a, axis=axis % np.ndim(_value_all(a)))
 
 
-@_numpy_when_plain(np.diff)
+@numpy_when_plain(np.diff)
 def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
     """``numpy.diff``, with ``prepend`` and ``append``."""
     a = asarray(a)
@@ -286,43 +322,43 @@ def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
     return a
 
 
-@_numpy_when_plain(np.repeat)
+@numpy_when_plain(np.repeat)
 def repeat(a, repeats, axis=None):
     """``numpy.repeat``."""
     return _moved(a, lambda p: np.repeat(p, repeats, axis))
 
 
-@_numpy_when_plain(np.tile)
+@numpy_when_plain(np.tile)
 def tile(A, reps):
     """``numpy.tile``."""
     return _moved(A, lambda p: np.tile(p, reps))
 
 
-@_numpy_when_plain(np.roll)
+@numpy_when_plain(np.roll)
 def roll(a, shift, axis=None):
     """``numpy.roll``."""
     return _moved(a, lambda p: np.roll(p, shift, axis))
 
 
-@_numpy_when_plain(np.flip)
+@numpy_when_plain(np.flip)
 def flip(m, axis=None):
     """``numpy.flip``."""
     return _moved(m, lambda p: np.flip(p, axis))
 
 
-@_numpy_when_plain(np.fliplr)
+@numpy_when_plain(np.fliplr)
 def fliplr(m):
     """``numpy.fliplr``."""
     return _moved(m, np.fliplr)
 
 
-@_numpy_when_plain(np.flipud)
+@numpy_when_plain(np.flipud)
 def flipud(m):
     """``numpy.flipud``."""
     return _moved(m, np.flipud)
 
 
-@_numpy_when_plain(np.rot90)
+@numpy_when_plain(np.rot90)
 def rot90(m, k=1, axes=(0, 1)):
     """``numpy.rot90``."""
     return _moved(m, lambda p: np.rot90(p, k, axes))
@@ -336,31 +372,31 @@ def _permuted(a, moved):
     return transpose(a, tuple(n - 2 for n in moved(probe).shape))
 
 
-@_numpy_when_plain(np.swapaxes)
+@numpy_when_plain(np.swapaxes)
 def swapaxes(a, axis1, axis2):
     """``numpy.swapaxes``."""
     return _permuted(a, lambda p: np.swapaxes(p, axis1, axis2))
 
 
-@_numpy_when_plain(np.moveaxis)
+@numpy_when_plain(np.moveaxis)
 def moveaxis(a, source, destination):
     """``numpy.moveaxis``."""
     return _permuted(a, lambda p: np.moveaxis(p, source, destination))
 
 
-@_numpy_when_plain(np.rollaxis)
+@numpy_when_plain(np.rollaxis)
 def rollaxis(a, axis, start=0):
     """``numpy.rollaxis``."""
     return _permuted(a, lambda p: np.rollaxis(p, axis, start))
 
 
-@_numpy_when_plain(np.diagonal)
+@numpy_when_plain(np.diagonal)
 def diagonal(a, offset=0, axis1=0, axis2=1):
     """``numpy.diagonal``."""
     return _moved(a, lambda p: np.diagonal(p, offset, axis1, axis2))
 
 
-@_numpy_when_plain(np.trace)
+@numpy_when_plain(np.trace)
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     """``numpy.trace``."""
     if dtype is not None or out is not None:
@@ -368,7 +404,7 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     return reductions.sum(diagonal(a, offset, axis1, axis2), axis=-1, keepdims=False)
 
 
-@_numpy_when_plain(np.diag)
+@numpy_when_plain(np.diag)
 def diag(v, k=0):
     """``numpy.diag``: the diagonal of a matrix, or a matrix of a vector."""
     return _moved(v, lambda p: np.diag(p, k), zeros=True)
@@ -393,19 +429,19 @@ def make_diagonal(D, offset=0, axis1=-1, axis2=-2):
     return moveaxis(out, (-2, -1), (axis1, axis2))
 
 
-@_numpy_when_plain(np.triu)
+@numpy_when_plain(np.triu)
 def triu(m, k=0):
     """``numpy.triu``."""
     return _moved(m, lambda p: np.triu(p, k), zeros=True)
 
 
-@_numpy_when_plain(np.tril)
+@numpy_when_plain(np.tril)
 def tril(m, k=0):
     """``numpy.tril``."""
     return _moved(m, lambda p: np.tril(p, k), zeros=True)
 
 
-@_numpy_when_plain(np.take)
+@numpy_when_plain(np.take)
 def take(a, indices, axis=None, out=None, mode="raise"):
     """``numpy.take``."""
     if out is not None:
@@ -413,7 +449,7 @@ def take(a, indices, axis=None, out=None, mode="raise"):
     return _moved(a, lambda p: np.take(p, indices, axis=axis, mode=mode))
 
 
-@_numpy_when_plain(np.take_along_axis)
+@numpy_when_plain(np.take_along_axis)
 def take_along_axis(arr, indices, axis=-1):
     """``numpy.take_along_axis``."""
     return _moved(arr, lambda p: np.take_along_axis(p, indices, axis))
@@ -422,13 +458,13 @@ def take_along_axis(arr, indices, axis=-1):
 _PAD_MOVES = {"edge", "reflect", "symmetric", "wrap"}
 
 
-@_numpy_when_plain(np.pad)
+@numpy_when_plain(np.pad)
 def pad(array, pad_width, mode="constant", **kwargs):
     """``numpy.pad`` in the modes that copy entries (constant, edge, reflect, symmetric, wrap)."""
     if mode == "constant":
         values = kwargs.pop("constant_values", 0)
-        if _traced_in(values) or kwargs:
-            _refuse(np.pad, "constant_values (traced)" if _traced_in(values) else next(iter(kwargs)))
+        if holds_traced(values) or kwargs:
+            _refuse(np.pad, "constant_values (traced)" if holds_traced(values) else next(iter(kwargs)))
         out = _moved(array, lambda p: np.pad(p, pad_width), zeros=True)
         if np.any(np.asarray(values) != 0):
             out = out + np.pad(np.zeros(np.shape(_value_all(array))), pad_width, constant_values=values)
@@ -447,14 +483,14 @@ def _splitter(np_func):
 
     split_.__doc__ = f"``numpy.{np_func.__name__}``: a list of traced pieces."
     split_.__name__ = split_.__qualname__ = np_func.__name__
-    return _numpy_when_plain(np_func)(split_)
+    return numpy_when_plain(np_func)(split_)
 
 
 split, array_split, hsplit = _splitter(np.split), _splitter(np.array_split), _splitter(np.hsplit)
 vsplit, dsplit = _splitter(np.vsplit), _splitter(np.dsplit)
 
 
-@_numpy_when_plain(np.append)
+@numpy_when_plain(np.append)
 def append(arr, values, axis=None):
     """``numpy.append``."""
     if axis is None:
@@ -462,19 +498,19 @@ def append(arr, values, axis=None):
     return concatenate([asarray(arr), asarray(values)], axis=axis)
 
 
-@_numpy_when_plain(np.column_stack)
+@numpy_when_plain(np.column_stack)
 def column_stack(tup):
     """``numpy.column_stack``."""
     return concatenate([reshape(a, (-1, 1)) if np.ndim(_value_all(a)) < 2 else a for a in map(asarray, tup)], axis=1)
 
 
-@_numpy_when_plain(np.dstack)
+@numpy_when_plain(np.dstack)
 def dstack(tup):
     """``numpy.dstack``."""
     return concatenate([atleast_3d(a) for a in tup], axis=2)
 
 
-@_numpy_when_plain(np.atleast_2d)
+@numpy_when_plain(np.atleast_2d)
 def atleast_2d(*arys):
     """``numpy.atleast_2d``."""
     out = [reshape(a, (1,) * (2 - np.ndim(_value_all(a))) + np.shape(_value_all(a)))
@@ -482,7 +518,7 @@ def atleast_2d(*arys):
     return out[0] if len(out) == 1 else tuple(out)
 
 
-@_numpy_when_plain(np.atleast_3d)
+@numpy_when_plain(np.atleast_3d)
 def atleast_3d(*arys):
     """``numpy.atleast_3d``."""
     def three(a):
@@ -494,23 +530,23 @@ def atleast_3d(*arys):
     return out[0] if len(out) == 1 else tuple(out)
 
 
-@_numpy_when_plain(np.full_like)
+@numpy_when_plain(np.full_like)
 def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, **kwargs):
     """``numpy.full_like``; a traced ``fill_value`` is broadcast (differentiably), ``a`` gives only the shape."""
     shape = np.shape(plain_value(a)) if shape is None else shape
-    if not _traced_in(fill_value):
+    if not holds_traced(fill_value):
         return np.full_like(plain_value(a), fill_value, dtype, order, subok, shape)
     return broadcast_to(asarray(fill_value), tuple(np.atleast_1d(shape)) if np.ndim(shape) else (shape,))
 
 
-@_numpy_when_plain(np.nan_to_num)
+@numpy_when_plain(np.nan_to_num)
 def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     """``numpy.nan_to_num``: derivative 1 where ``x`` is finite, 0 where it is replaced."""
     plain = plain_value(x)
     return ew.where(np.isfinite(plain), x, np.nan_to_num(plain, nan=nan, posinf=posinf, neginf=neginf))
 
 
-@_numpy_when_plain(np.select)
+@numpy_when_plain(np.select)
 def select(condlist, choicelist, default=0):
     """``numpy.select``: the first choice whose condition holds."""
     out = default
@@ -519,7 +555,7 @@ def select(condlist, choicelist, default=0):
     return out
 
 
-@_numpy_when_plain(np.average)
+@numpy_when_plain(np.average)
 def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
     """``numpy.average``, with ``weights`` and ``returned``."""
     a = asarray(a)
@@ -538,7 +574,7 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
     return (avg, total) if returned else avg
 
 
-@_numpy_when_plain(np.linspace)
+@numpy_when_plain(np.linspace)
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
     """``numpy.linspace``, differentiable in ``start`` and ``stop``."""
     start, stop = asarray(start), asarray(stop)
@@ -555,7 +591,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     return (y, step) if retstep else y
 
 
-@_numpy_when_plain(np.gradient)
+@numpy_when_plain(np.gradient)
 def gradient(f, *varargs, axis=None, edge_order=1):
     """``numpy.gradient`` with uniform (scalar) spacings."""
     f = asarray(f)
@@ -579,7 +615,7 @@ def gradient(f, *varargs, axis=None, edge_order=1):
     return out[0] if len(out) == 1 else tuple(out) if axis is not None or ndim > 1 else out
 
 
-@_numpy_when_plain(np.dot)
+@numpy_when_plain(np.dot)
 def dot(a, b, out=None):
     """``numpy.dot`` of arrays of any dimensions."""
     if out is not None:
@@ -587,13 +623,13 @@ def dot(a, b, out=None):
     return linalg.dot(asarray(a), asarray(b))
 
 
-@_numpy_when_plain(np.tensordot)
+@numpy_when_plain(np.tensordot)
 def tensordot(a, b, axes=2):
     """``numpy.tensordot``, with every form of ``axes``."""
     return linalg.tensordot(asarray(a), asarray(b), axes)
 
 
-@_numpy_when_plain(np.einsum)
+@numpy_when_plain(np.einsum)
 def einsum(*operands, out=None, optimize=False, **kwargs):
     """``numpy.einsum`` in both forms (subscripts, or operands and sublists), with ellipses and broadcasting."""
     if out is not None or kwargs:
@@ -602,7 +638,7 @@ def einsum(*operands, out=None, optimize=False, **kwargs):
     return linalg.einsum(*map(asarray, ops), subscripts=subscripts)
 
 
-@_numpy_when_plain(np.inner)
+@numpy_when_plain(np.inner)
 def inner(a, b):
     """``numpy.inner``."""
     a, b = asarray(a), asarray(b)
@@ -611,7 +647,7 @@ def inner(a, b):
     return linalg.tensordot(a, b, ([-1], [-1]))
 
 
-@_numpy_when_plain(np.kron)
+@numpy_when_plain(np.kron)
 def kron(a, b):
     """``numpy.kron``: an outer product whose axes are interleaved."""
     a, b = asarray(a), asarray(b)
@@ -623,7 +659,7 @@ def kron(a, b):
     return reshape(wide_a * wide_b, tuple(i * j for i, j in zip(sa, sb)))
 
 
-@_numpy_when_plain(np.cross)
+@numpy_when_plain(np.cross)
 def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     """``numpy.cross`` of 2- and 3-vectors."""
     if axis is not None:
@@ -652,7 +688,7 @@ class _Joiner:
 
     def __getitem__(self, key):
         items = key if isinstance(key, tuple) else (key,)
-        if not _traced_in(items):
+        if not holds_traced(items):
             return self._np[key]
         pieces = []
         for item in items:
@@ -671,10 +707,6 @@ class _Joiner:
 
 
 r_, c_ = _Joiner(np.r_, False), _Joiner(np.c_, True)
-
-
-def _holds_traced(obj):
-    return any(_holds_traced(o) if isinstance(o, (list, tuple)) else isinstance(o, Traced) for o in obj)
 
 
 def _value(x):

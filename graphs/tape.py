@@ -376,6 +376,24 @@ def _value(x):
     return x.value if x.__class__ is Traced else x
 
 
+def holds_traced(obj):
+    """Whether ``obj`` is a traced value or a list / tuple / dict holding one, at any depth.
+
+    Examples
+    --------
+    >>> x = Tape().input(1.0)
+    >>> holds_traced([1.0, (2.0, x)]), holds_traced({"a": 1.0}), holds_traced(x)
+    (True, False, True)
+    """
+    if obj.__class__ is Traced:
+        return True
+    if isinstance(obj, (list, tuple)):
+        return any(holds_traced(o) for o in obj)
+    if isinstance(obj, dict):
+        return any(holds_traced(o) for o in obj.values())
+    return False
+
+
 def plain_value(x):
     """The plain value under any number of nested traces (``x`` itself if it is not traced).
 

@@ -27,7 +27,7 @@ from adjoint.tape.vjp import make_vjp
 from graphs.constraint_graph import ConstraintGraph
 from graphs.primitive import Primitive
 from graphs.structure import strongly_connected_blocks
-from graphs.tape import Traced, bind, plain_value
+from graphs.tape import Traced, bind, holds_traced, plain_value
 from solvers.linear.dispatch import LINEAR
 
 _STATE = "z"
@@ -101,7 +101,7 @@ def _implicit_primitive(block, lins, names, settings, block_report, z_star, f_fl
     def cotangents(g, ans, args):
         if last.get("g") is not g or last.get("args") != [id(a) for a in args]:
             # one adjoint solve serves every parameter's VJP
-            if _any_traced(g, ans, *args):
+            if holds_traced((g, ans, args)):
                 lam = _traced_cotangents(f_flat, g, ans, args, settings)
             else:
                 solved = {_STATE: np.asarray(g, dtype=np.float64)}
@@ -114,7 +114,7 @@ def _implicit_primitive(block, lins, names, settings, block_report, z_star, f_fl
         prim.vjps[k] = lambda g, ans, *args, _k=k: _or_zeros(cotangents(g, ans, args)[_k], args[_k])
 
     def tangent(ts, ans, args):  # one tangent solve, whatever the number of parameters with tangents
-        if _any_traced(ans, *args, *ts):
+        if holds_traced((ans, args, ts)):
             return _traced_tangent(f_flat, ts, ans, args, settings)
         outer = {name: t for name, t in zip(names, ts) if t is not None}
         return tangent_block(block, lins, outer, settings, block_report)[_STATE]
@@ -206,8 +206,6 @@ def _depth(v):
     return n
 
 
-def _any_traced(*values):
-    return any(isinstance(v, Traced) for v in values)
 
 
 class _ImplicitPrimitive(Primitive):

@@ -35,19 +35,19 @@ _OWN_ON_PLAIN_VALUES = {"where"}
 
 
 def _plain_values_are_numpys():
-    """Each traced function that is not a primitive becomes numpy's own on plain values (``plain_values``)."""
+    """Each traced function not yet made numpy's own on plain values becomes so (``numpy_when_plain``)."""
     import numpy
 
-    from adjoint.numpy.plain_values import numpy_on_plain_values
+    from graphs.numpy_functions import numpy_when_plain
     from graphs.primitive import Primitive
 
     names = globals()
     for name in __all__:
         ours, theirs = names[name], getattr(numpy, name, None)
-        if name in _OWN_ON_PLAIN_VALUES:
-            continue
-        if callable(theirs) and not isinstance(ours, Primitive) and ours is not theirs:
-            names[name] = numpy_on_plain_values(ours, theirs, name)
+        if name in _OWN_ON_PLAIN_VALUES or isinstance(ours, Primitive) or hasattr(ours, "numpy_function"):
+            continue  # a primitive calls numpy's ufunc on plain values already; a decorated one is done
+        if callable(theirs) and ours is not theirs:
+            names[name] = numpy_when_plain(theirs, name)(ours)
 
 
 _plain_values_are_numpys()

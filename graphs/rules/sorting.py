@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import UnsupportedFunctionError
 from ..primitive import defjvp, defpartial, defvjp, primitive
-from ..tape import Traced, record_guard
+from ..tape import Traced, holds_traced, record_guard
 from . import partials
 from .shapes import reshape as _reshape
 from .shapes import transpose as _transpose
@@ -89,15 +89,11 @@ def _traced(*xs):
     return any(x.__class__ is Traced for x in xs)
 
 
-def _holds_traced(obj):
-    return any(_holds_traced(o) if isinstance(o, (list, tuple)) else o.__class__ is Traced for o in obj)
-
-
 def _as_traced_array(a):
     """``a`` as a traced array if it is one, or a (nested) sequence holding traced values; else None."""
     if a.__class__ is Traced:
         return a
-    if isinstance(a, (list, tuple)) and _holds_traced(a):
+    if isinstance(a, (list, tuple)) and holds_traced(a):
         from ..numpy_functions import array  # numpy_functions imports this module
 
         return array(a)
@@ -111,7 +107,7 @@ def _refuse(name, argument, why):
 def _check_plain(name, **arguments):
     """Refuse a traced value where no derivative is taken (``q``, ``kth``, ``weights``)."""
     for argument, value in arguments.items():
-        if value.__class__ is Traced or (isinstance(value, (list, tuple)) and _holds_traced(value)):
+        if value.__class__ is Traced or (isinstance(value, (list, tuple)) and holds_traced(value)):
             _refuse(name, argument, "is traced, and it is not differentiable here (it must be constant)")
 
 
