@@ -9,10 +9,12 @@ from importlib import metadata
 import numpy as np
 
 
-def best_of(fn, repeats=5, warmup=1):
+def best_of(fn, repeats=5, warmup=1, setup=None):
     """The shortest wall time of ``repeats`` calls of ``fn`` (after ``warmup`` calls).
 
     The minimum is the figure least disturbed by other processes on a shared machine.
+    ``setup``, if given, is called untimed before each call (to free the previous call's
+    results, whose deallocation is no part of the next call).
 
     Examples
     --------
@@ -23,6 +25,8 @@ def best_of(fn, repeats=5, warmup=1):
         fn()
     times = []
     for _ in range(repeats):
+        if setup is not None:
+            setup()
         gc.collect()  # every library starts from the same heap
         start = time.perf_counter()
         fn()

@@ -3,7 +3,7 @@
 A file holds ``{"format": "adjoint.ConstraintGraph", "format_version": 1, "graph": ...}``
 where ``graph`` is ``networkx.node_link_data`` of the graph with JSON attributes: per node
 its ``kind``, and for a primitive node its ``primitive`` name, ``args``, ``params``,
-``constants`` and ``init``; per edge its ``positions``. Arrays are
+``constants`` and ``init`` (these three left out where empty); per edge its ``positions``. Arrays are
 ``{"dtype": ..., "shape": [...], "data": nested lists}``; parameters are JSON values, with
 ``{"tuple": [...]}``, ``{"slice": [start, stop, step]}``, ``{"ellipsis": null}`` and
 ``{"array": ...}`` for what JSON lacks (an ``index`` such as ``x[1:, ..., None]``).
@@ -36,7 +36,6 @@ import numpy as np
 from .constraint_graph import ConstraintGraph
 from .errors import GraphError, InvalidArgumentError
 from .gc_pause import paused_gc
-from .primitive import PRIMITIVES
 from .primitive_graph import PrimitiveConstraint, _constants, _lookup, _own_params, check_application
 
 __all__ = ["save", "load", "to_data", "from_data", "Limits", "FORMAT", "FORMAT_VERSION", "MAX_ARRAY_SIZE"]
@@ -196,17 +195,22 @@ def load(path, limits=None):
             f"{os.fspath(path)!r} is larger than limits.max_file_bytes = {limits.max_file_bytes} bytes; "
             f"pass load(path, limits=Limits(max_file_bytes=...)) to read a larger graph file"
         )
-    try:
-        with paused_gc():
+    # One pause for parsing and building: each pause ends in a collection that scans
+    # everything allocated during it, and the parsed file is freed before this one ends.
+    with paused_gc():
+        try:
             data = json.loads(raw.decode("utf-8"), parse_int=_int_parser(limits))
-    except UnicodeDecodeError as e:
-        raise GraphError(f"{os.fspath(path)!r} is not a UTF-8 JSON file: {e}") from None
-    except json.JSONDecodeError as e:
-        place = f"at line {e.lineno}, column {e.colno}"
-        raise GraphError(f"{os.fspath(path)!r} is not valid JSON: {e.msg} {place}") from None
-    except RecursionError:
-        raise GraphError(f"{os.fspath(path)!r} nests JSON too deeply to be a graph file") from None
-    return from_data(data, limits)
+        except UnicodeDecodeError as e:
+            raise GraphError(f"{os.fspath(path)!r} is not a UTF-8 JSON file: {e}") from None
+        except json.JSONDecodeError as e:
+            place = f"at line {e.lineno}, column {e.colno}"
+            raise GraphError(f"{os.fspath(path)!r} is not valid JSON: {e.msg} {place}") from None
+        except RecursionError:
+            raise GraphError(f"{os.fspath(path)!r} nests JSON too deeply to be a graph file") from None
+        del raw
+        graph = from_data(data, limits)
+        del data
+    return graph
 
 
 def _limits(limits):
@@ -266,14 +270,18 @@ def to_data(graph):
     graph.validate()
     with paused_gc():
         nodes = [_node_data(name, attrs) for name, attrs in graph._node.items()]
-        # the lists networkx.node_link_data makes, keys in its order, without building a DiGraph
-        edges = [
-            {"positions": list(d.get("positions")), "source": a, "target": b}
-            for a, targets in graph._succ.items()
-            for b, d in targets.items()
-        ]
+        edges = _edge_list(graph)
     body = {"directed": True, "multigraph": False, "graph": {}, "nodes": nodes, "edges": edges}
     return {"format": FORMAT, "format_version": FORMAT_VERSION, "graph": body}
+
+
+def _edge_list(graph):
+    """The file's ``edges`` of ``graph``: the list networkx.node_link_data makes, keys in its order."""
+    return [
+        {"positions": list(d.get("positions")), "source": a, "target": b}
+        for a, targets in graph._succ.items()
+        for b, d in targets.items()
+    ]
 
 
 def _node_data(name, attrs):
@@ -289,17 +297,18 @@ def _node_data(name, attrs):
         )
     for a in attrs["args"]:
         _check_name(a, f"argument of node {name!r}")
-    return {
-        "kind": "constraint",
-        "primitive": attrs["primitive"],
-        "args": list(attrs["args"]),
-        "params": {k: _encode_param(v, name, k) for k, v in attrs["params"].items()},
-        "constants": {
+    data = {"kind": "constraint", "primitive": attrs["primitive"], "args": list(attrs["args"])}
+    # empty fields are left out, as load reads them: a third of a trace's file, and of its parse
+    if attrs["params"]:
+        data["params"] = {k: _encode_param(v, name, k) for k, v in attrs["params"].items()}
+    if attrs["constants"]:
+        data["constants"] = {
             str(k): _encode_array(v, name, f"constant at position {k}") for k, v in attrs["constants"].items()
-        },
-        "init": None if attrs.get("init") is None else _encode_array(attrs["init"], name, "init"),
-        "id": name,
-    }
+        }
+    if attrs.get("init") is not None:
+        data["init"] = _encode_array(attrs["init"], name, "init")
+    data["id"] = name
+    return data
 
 
 def from_data(data, limits=None):
@@ -348,23 +357,29 @@ def from_data(data, limits=None):
 def _build(body, limits):
     """The graph of ``body``, checked node by node, then its edges and cycles."""
     graph = ConstraintGraph()
-    graph._extend(_file_nodes(graph, body["nodes"], limits))
+    backward = []  # nodes with an argument defined after them: without any, there is no cycle
+    graph._extend(_file_nodes(graph, body["nodes"], limits, backward))
     _check_edges(graph, body["edges"])
     graph.validate()
-    _check_cycles_have_init(graph)
+    if backward:
+        _check_cycles_have_init(graph)
     return graph
 
 
-def _file_nodes(graph, file_nodes, limits):
+def _file_nodes(graph, file_nodes, limits, backward):
     """Check the file's nodes in order: add each input to ``graph``, yield each constraint.
 
     What is yielded is ``ConstraintGraph._extend``'s ``(name, attributes, {arg: positions})``,
     made as ``add_primitive`` makes it; inserting node by node costs several times more,
     which 10^5 nodes notice. Each node is checked before the next is read, as ``_extend``
-    inserts it: a name defined twice is found when it comes.
+    inserts it: a name defined twice is found when it comes. The name of each node with an
+    argument not defined before it (or itself) is appended to ``backward``.
     """
     nodes = graph._node  # networkx's own dict of node attributes: graph.nodes[name] costs a view per call
     arguments = 0  # of all nodes so far: the edges the file implies
+    # The checks that read only the primitive, the number of arguments, the constants'
+    # positions and the parameters' names, by those: a file of 10^5 nodes has a few dozen.
+    checked = {}
     for k, node in enumerate(file_nodes):
         if not isinstance(node, dict):
             raise GraphError(f"node #{k} is not a JSON object")
@@ -396,13 +411,14 @@ def _file_nodes(graph, file_nodes, limits):
                 f"node {name!r}: its {len(args)} arguments bring the file's arguments (edges) to "
                 f"{arguments}, more than limits.max_edges = {limits.max_edges}"
             )
-        if not all(a.__class__ in _NAME_CLASSES for a in args):
+        if not _NAME_CLASSES.issuperset(map(type, args)):
             for a in args:
                 _check_name(a, f"argument of node {name!r}")
         params = node.get("params", {})
         if not isinstance(params, dict):
             raise GraphError(f"node {name!r}: field 'params' must be an object")
-        params = {key: _decode_param(v, name, key, limits) for key, v in params.items()}
+        if params:
+            params = _own_params({key: _decode_param(v, name, key, limits) for key, v in params.items()})
         constants = node.get("constants", {})
         if not isinstance(constants, dict):
             raise GraphError(f"node {name!r}: field 'constants' must be an object {{position: array}}")
@@ -410,27 +426,47 @@ def _file_nodes(graph, file_nodes, limits):
         for key, v in constants.items():
             if not (isinstance(key, str) and key.isdigit() and len(key) < 10):
                 raise GraphError(f"node {name!r}: constant position {key!r} is not a non-negative integer")
-            decoded[int(key)] = _decode_array(v, name, f"constant at position {key}", limits)
+            if v.__class__ is dict and len(v) == 1 and v.get("scalar").__class__ is float:
+                decoded[int(key)] = v["scalar"]  # the common constant, as _decode_array reads it
+            else:
+                decoded[int(key)] = _decode_array(v, name, f"constant at position {key}", limits)
         init = node.get("init")
         init = None if init is None else _decode_array(init, name, "init", limits)
-        _check_implied_sizes(name, primitive, len(args), params, decoded, limits)
-        # as graphs.primitive_graph.add_primitive, with the same checks and messages
+        signature = (primitive, len(args), tuple(decoded), tuple(params))
+        known = checked.get(signature)
+        if known is None:
+            known = checked[signature] = _checked_signature(name, primitive, len(args), params, decoded)
+        prim, arity, implies_sizes = known
+        if implies_sizes:
+            _check_implied_sizes(name, prim, len(args), params, decoded, limits)
+        # as graphs.primitive_graph.add_primitive: arrays decoded just now are the graph's own, no copies
+        constants = decoded if len(decoded) < 2 else dict(sorted(decoded.items()))
         args = tuple(args)
-        params = _own_params(params)
-        n = len(args) + len(decoded)
-        if all(k < n for k in decoded):  # arrays decoded just now are the graph's own: no copies
-            constants = decoded if len(decoded) < 2 else dict(sorted(decoded.items()))
-        else:
-            constants = _constants(name, decoded, len(args))  # raises, naming the position
-        prim = _lookup(name, primitive)
-        arity = len(args) + len(constants)
-        check_application(name, prim, arity, params)
-        positions = {}  # an argument used twice is one edge listing both positions
-        for position, a in enumerate(args):
-            positions[a] = positions[a] + (position,) if a in positions else (position,)
+        if not all(map(nodes.get, args)):  # an argument not defined yet is absent, or {} (see _put)
+            backward.append(name)
+        if len(args) == 1:
+            positions = {args[0]: (0,)}
+        else:  # an argument used twice is one edge listing both positions
+            positions = {}
+            for position, a in enumerate(args):
+                positions[a] = positions[a] + (position,) if a in positions else (position,)
         fn = PrimitiveConstraint(prim, params, constants, arity)
         yield name, {"kind": "constraint", "fn": fn, "args": args, "init": init, "primitive": primitive,
                      "params": params, "constants": constants}, positions
+
+
+def _checked_signature(name, primitive, n_args, params, constants):
+    """``(primitive, arity, implies_sizes)`` of a node, after the checks its values do not change.
+
+    Raises as ``add_primitive`` does: for an unknown primitive, a constant position beyond
+    the arity, or arguments and parameters the primitive or its rules do not take.
+    """
+    if any(k >= n_args + len(constants) for k in constants):
+        _constants(name, constants, n_args)  # raises, naming the position
+    prim = _lookup(name, primitive)
+    arity = n_args + len(constants)
+    check_application(name, prim, arity, params)
+    return prim, arity, _implies_sizes(prim, params, constants)
 
 
 #: The classes of most node names, accepted without calling _check_name (which accepts subclasses too).
@@ -443,6 +479,9 @@ def _check_name(name, what):
 
 
 def _check_edges(graph, edges):
+    """Raise unless the file's ``edges`` are those its nodes' arguments imply, in any order."""
+    if edges == _edge_list(graph) and _strictly_typed(edges):
+        return  # as save wrote them: comparisons in C, where the sets below cost µs per edge
     found = set()
     add = found.add
     for k, e in enumerate(edges):
@@ -464,6 +503,12 @@ def _check_edges(graph, edges):
         raise GraphError(f"edge {a!r} -> {b!r} at positions {list(p)} {side} the arguments of node {b!r}")
 
 
+def _strictly_typed(edges):
+    """Whether edges equal to the implied ones are of the same types too (``False == 0``, ``1.0 == 1``)."""
+    names = {e["source"].__class__ for e in edges} | {e["target"].__class__ for e in edges}
+    return names <= _NAME_CLASSES and {p.__class__ for e in edges for p in e["positions"]} <= {int}
+
+
 def _checked_edge(k, e):
     """``(source, target, positions)`` of the file's edge #k, or GraphError saying what is wrong."""
     if not isinstance(e, dict) or set(e) - {"source", "target", "positions"}:
@@ -478,8 +523,6 @@ def _checked_edge(k, e):
 
 
 def _check_cycles_have_init(graph):
-    if _in_insertion_order(graph):
-        return  # no cycle at all
     for component in nx.strongly_connected_components(graph):
         (first,) = list(component)[:1]
         if len(component) == 1 and not graph.has_edge(first, first):
@@ -490,21 +533,6 @@ def _check_cycles_have_init(graph):
                 f"nodes {', '.join(names)} form a cycle, but none of them has an init; a cycle "
                 f"needs an initial value on at least one node"
             )
-
-
-def _in_insertion_order(graph):
-    """Whether every edge goes from an earlier node to a later one, as in a file of a trace.
-
-    Then the graph is acyclic, found in one pass over the edges, where
-    ``strongly_connected_components`` costs several per node.
-    """
-    order = {n: i for i, n in enumerate(graph._node)}
-    for b, sources in graph._pred.items():
-        after = order[b]
-        for a in sources:
-            if order[a] >= after:  # backwards, or a self-loop
-                return False
-    return True
 
 
 # --- arrays ---------------------------------------------------------------------------
@@ -681,7 +709,19 @@ _SHAPE_ARGUMENTS = {"shape": "a shape target", "s": "an FFT size"}
 _NODE_ARGUMENT = object()  # stands for a node argument, whose value the file does not hold
 
 
-def _check_implied_sizes(name, primitive, n_args, params, constants, limits):
+def _implies_sizes(prim, params, constants):
+    """Whether a node of ``prim`` with these parameters and constants can imply an array size.
+
+    Not when every argument is a node (the file holds nothing that implies a size), nor for
+    one constant of a ufunc, which broadcasts with nothing else the file holds (the constant
+    is bounded itself).
+    """
+    if not params and not constants:
+        return False
+    return bool(params) or len(constants) >= 2 or not isinstance(prim.impl, np.ufunc)
+
+
+def _check_implied_sizes(name, prim, n_args, params, constants, limits):
     """Refuse a node whose parameters or constants ask for an array beyond ``limits``.
 
     An argument counts whether the file gives it as a parameter or as a constant at its
@@ -689,16 +729,9 @@ def _check_implied_sizes(name, primitive, n_args, params, constants, limits):
     primitive's signature. Nothing is evaluated; what cannot be bound is left to
     ``add_primitive``, which says what is wrong with it.
     """
-    if not params and not constants:
-        return  # every argument is a node: nothing the file holds implies a size
-    prim = PRIMITIVES.get(primitive)
-    if not params and len(constants) < 2 and prim is not None and isinstance(prim.impl, np.ufunc):
-        return  # one constant of a ufunc broadcasts with nothing else the file holds (it is bounded itself)
-    if prim is None or any(not isinstance(k, int) or k < 0 for k in constants):
-        return
     arity = n_args + len(constants)
     full = [constants.get(k, _NODE_ARGUMENT) for k in range(arity)]
-    if isinstance(prim.impl, np.ufunc) or primitive in ("clip", "where"):  # elementwise: constants broadcast
+    if isinstance(prim.impl, np.ufunc) or prim.name in ("clip", "where"):  # elementwise: constants broadcast
         _check_broadcast(name, [c for c in full if c is not _NODE_ARGUMENT], "constants", limits)
         return
     try:

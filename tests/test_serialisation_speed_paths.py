@@ -71,6 +71,13 @@ ACCEPTED = [
     ("argument defined later", data_of(
         [inp("x"), con("z", "sin", ["y"]), con("y", "cos", ["x"])],
         [{"source": "y", "target": "z", "positions": [0]}, {"source": "x", "target": "y", "positions": [0]}])),
+    ("edges in another order than save writes", data_of(
+        [inp("x"), con("s", "sin", ["x"]), con("y", "multiply", ["s", "x"])],
+        [{"source": "s", "target": "y", "positions": [0]}, {"source": "x", "target": "y", "positions": [1]},
+         {"source": "x", "target": "s", "positions": [0]}])),
+    ("empty fields left out, as save writes them", data_of(
+        [inp("x"), {"id": "y", "kind": "constraint", "primitive": "sin", "args": ["x"]}],
+        [{"source": "x", "target": "y", "positions": [0]}])),
     ("cycle with an init", data_of(
         [inp("x"), con("y", "add", ["x", "y"], init={"scalar": 0.0})],
         [{"source": "x", "target": "y", "positions": [0]}, {"source": "y", "target": "y", "positions": [1]}])),
@@ -96,6 +103,12 @@ REFUSED = [
     ("bool position", data_of(
         [inp("x"), con("y", "sin", ["x"])], [{"source": "x", "target": "y", "positions": [False]}]),
      "must be a list of integers"),
+    ("float position equal to the implied one", data_of(
+        [inp("x"), con("y", "sin", ["x"])], [{"source": "x", "target": "y", "positions": [0.0]}]),
+     "must be a list of integers"),
+    ("bool source equal to the implied one", data_of(
+        [inp(1), con("y", "sin", [1])], [{"source": True, "target": "y", "positions": [0]}]),
+     "node names must be strings or integers"),
     ("bool node name", data_of([inp(True)], []), "node names must be strings or integers"),
     ("float argument", data_of([inp("x"), con("y", "sin", [1.5])], []), "argument of node 'y'"),
     ("edge with an extra field", data_of(
@@ -137,6 +150,12 @@ def test_integer_literals_at_the_inline_parser_border(tmp_path, digits, match):
     else:
         with pytest.raises(GraphError, match=match):
             load(path, limits)
+
+
+def test_save_leaves_empty_fields_out():
+    nodes = {n["id"]: n for n in to_data(chain())["graph"]["nodes"]}
+    assert set(nodes["s"]) == {"id", "kind", "primitive", "args"}
+    assert set(nodes["J"]) == {"id", "kind", "primitive", "args", "params"}
 
 
 def test_round_trip_keeps_the_graph(tmp_path):
