@@ -25,7 +25,9 @@ from adjoint.errors import (
 from adjoint.graph.solution import BlockReport, Solution
 from adjoint.graph.solve import solve
 from adjoint.graph.solve_tangent import solve_tangent
+from adjoint.implicit.argmin import ArgminReport, argmin
 from adjoint.implicit.fixed_point import fixed_point
+from adjoint.implicit.root import root
 from adjoint.plans.plan import Plan, compile  # noqa: A004 - adjoint.compile, as jax.jit: a namespaced name
 from adjoint.sparse_jacobians.coloured_jacobian import ColouredJacobian, sparse_jacobian
 from adjoint.tape.grad import grad, value_and_grad
@@ -53,7 +55,9 @@ from graphs.serialisation import Limits, load, save
 
 __all__ = [
     # derivatives of numpy code
-    "grad", "value_and_grad", "jvp", "jacobian", "fixed_point", "compile", "Plan", "trace",
+    "grad", "value_and_grad", "jvp", "jacobian", "compile", "Plan", "trace",
+    # implicit constraints
+    "fixed_point", "root", "argmin", "ArgminReport",
     # autograd's differential operators, same names and signatures
     "make_vjp", "make_jvp", "grad_and_aux", "elementwise_grad", "deriv", "hessian", "make_hvp",
     "hessian_tensor_product", "hessian_vector_product", "tensor_jacobian_product", "vector_jacobian_product",

@@ -3,6 +3,7 @@
 import networkx as nx
 
 from .errors import GraphError
+from .residual_form import ResidualForm
 
 
 class ConstraintGraph(nx.DiGraph):
@@ -47,6 +48,50 @@ class ConstraintGraph(nx.DiGraph):
             cyclic solvers iterate on.
         """
         self._add_constraint(name, fn, args, init, {})
+
+    def add_residual(self, name, F, args, init=None):
+        """Declare node ``name`` implicitly by the residual constraint ``F(z_name, *[z_a for a in args]) = 0``.
+
+        ``F`` returns an array of ``z_name``'s shape (one equation per unknown). The node is
+        stored as the explicit constraint ``z_name = z_name - F(...)`` (``graphs.residual_form``),
+        which has the same solutions, the Jacobian ``∂F/∂z`` in the adjoint system, and as its
+        multiplier in ``adjoint.solve``'s ``Solution.multipliers`` the multiplier of ``F = 0``:
+        ``dJ/dε`` for the perturbed constraint ``F = ε``. The component holding the node is
+        solved forward by Newton (``forward="auto"``), and its adjoint by a direct or Krylov
+        method: a residual gives no contraction to iterate on.
+
+        Parameters
+        ----------
+        name : hashable
+            The node ``F = 0`` defines.
+        F : callable
+            ``F(z, *args)``, built from ``adjoint.numpy`` functions.
+        args : sequence of hashable
+            Further arguments of ``F`` (not ``name`` itself, which comes first).
+        init : array_like
+            Newton's starting point; it fixes the node's shape.
+
+        Examples
+        --------
+        >>> import adjoint
+        >>> g = adjoint.ConstraintGraph()
+        >>> g.add_input("a")
+        >>> g.add_residual("z", lambda z, a: z * z - a, ["a"], init=1.0)
+        >>> sol = adjoint.solve(g, {"a": 2.0}, "z")
+        >>> round(float(sol.values["z"]), 10), round(float(sol.gradient["a"]), 10)  # √a, 1 / (2√a)
+        (1.4142135624, 0.3535533906)
+        """
+        if isinstance(args, (str, bytes)) or not hasattr(args, "__iter__"):
+            raise GraphError(
+                f"residual constraint '{name}': args must be a list of node names, got {args!r}; "
+                f"write [{args!r}] for a single argument"
+            )
+        self._add_constraint(name, ResidualForm(name, F), (name, *args), init, {"residual": F})
+
+    @property
+    def residuals(self):
+        """Names of the nodes defined by residual constraints (``add_residual``)."""
+        return [n for n, r in self.nodes(data="residual") if r is not None]
 
     def _add_constraint(self, name, fn, args, init, attributes):
         # ``add_constraint`` with further node attributes: a primitive node's in one step.

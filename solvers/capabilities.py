@@ -25,6 +25,10 @@ class LinearCapabilities:
         A starting point ``x0`` is used; ``False``: it is ignored.
     gpu : bool
         Runs on cupy arrays (and cupyx sparse matrices) as well as numpy ones.
+    needs_contraction : bool
+        The method sums or iterates ``x <- b + K x``, which converges only when ``K`` is
+        a contraction (spectral radius below 1): ``"fixed_point"``, ``"neumann"``,
+        ``"jfb"``. The Krylov and direct methods need only ``I - K`` nonsingular.
 
     Examples
     --------
@@ -37,6 +41,7 @@ class LinearCapabilities:
     exact: bool = True
     warm_start: bool = False
     gpu: bool = False
+    needs_contraction: bool = False
 
     @property
     def matrix_free(self) -> bool:

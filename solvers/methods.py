@@ -77,7 +77,7 @@ def capabilities(name: str, kind: str) -> LinearCapabilities | NonlinearCapabili
     >>> capabilities("direct", "linear").needs_matrix
     True
     >>> capabilities("jfb", "linear")
-    LinearCapabilities(needs_matrix=False, exact=False, warm_start=False, gpu=True)
+    LinearCapabilities(needs_matrix=False, exact=False, warm_start=False, gpu=True, needs_contraction=True)
     >>> capabilities("newton_krylov", "nonlinear")
     NonlinearCapabilities(needs_jacobian=False, needs_jvp=True, gpu=False)
     """

@@ -11,10 +11,8 @@ an acyclic node costs one VJP or one JVP, a cyclic block one linear solve.
 import numpy as np
 
 from adjoint.errors import InvalidArgumentError
-from adjoint.graph.cyclic.block import adjoint_block, forward_block, tangent_block
-from adjoint.graph.cyclic.spectral import reduced_jacobian
+from adjoint.graph.cyclic.block import adjoint_block, solve_block, tangent_block
 from adjoint.graph.linearisation import holds_none, linearise
-from adjoint.graph.solution import BlockReport
 from graphs.structure import strongly_connected_blocks
 
 
@@ -55,10 +53,8 @@ def forward_pass(graph, values, settings):
     nodes, check_finite = graph.nodes, settings.check_finite
     for block in blocks:
         if block.cyclic:
-            block_lins, report = forward_block(graph, block, values, settings)
+            block_lins, reports[block.nodes] = solve_block(graph, block, values, settings)
             lins.update(block_lins)
-            reports[block.nodes] = BlockReport(block.nodes, block.iterates, report)
-            reports[block.nodes].reduced_jacobian = reduced_jacobian(block, block_lins)
             values.update((n, lins[n].value) for n in block.nodes)
         else:  # one node, its arguments all solved already: once per node of a trace, so written out
             (name,) = block.nodes

@@ -70,11 +70,15 @@ def resolve_linear_method(method, size):
     return "direct" if size <= AUTO_DIRECT_MAX_SIZE else "gmres"
 
 
-def resolve_forward_method(method, size):
-    """The forward method ``"auto"`` stands for on a block of ``size`` scalars; others unchanged."""
+def resolve_forward_method(method, size, residual=False):
+    """The forward method ``"auto"`` stands for on a block of ``size`` scalars; others unchanged.
+
+    A block with a residual constraint (``residual``) is a root-finding problem, whose
+    explicit form ``z = z - F(z)`` need not contract: Newton, whatever the size.
+    """
     if method != "auto":
         return method
-    return "newton" if size <= AUTO_NEWTON_MAX_SIZE else "anderson"
+    return "newton" if residual or size <= AUTO_NEWTON_MAX_SIZE else "anderson"
 
 
 def method_for(choice, block, kind):

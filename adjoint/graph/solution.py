@@ -22,6 +22,10 @@ class BlockReport:
     # and ∂F/∂T as a LinearOperator, for the spectral radius estimated on first access.
     tangent: object = None
     reduced_jacobian: object = field(default=None, repr=False, compare=False)
+    #: the block's nodes defined by residual constraints (``add_residual``, ``adjoint.root``)
+    residuals: tuple = ()
+    # () -> (residual ratio after a Newton step from the solution, residual): the singular-point test
+    newton_step_ratio: object = field(default=None, repr=False, compare=False)
     _spectral_radius: float = field(default=None, repr=False, compare=False)
 
     @property

@@ -16,7 +16,7 @@ from ..settings import Option, require_damping
 from ..tolerance import ITERATIVE_MAXITER, Tolerance
 from .system import LinearSystem
 
-CAPABILITIES = LinearCapabilities(warm_start=True, gpu=True)
+CAPABILITIES = LinearCapabilities(warm_start=True, gpu=True, needs_contraction=True)
 OPTIONS = {"damping": Option(1.0, require_damping)}
 
 

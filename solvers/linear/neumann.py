@@ -5,7 +5,10 @@ differentiation. ``k = 0`` gives ``x = b`` exactly, ``iterations = 0``: Jacobian
 backprop, registered as the method ``"jfb"`` (this module with ``k`` fixed to 0; its
 report is named ``"jfb"``). It is "converged" (``code = "truncated"``) because it
 did what was asked, but its residual is computed honestly: ``b - (x - K x)``, which
-equals ``K^{k+1} b``. The tolerance is not applied.
+equals ``K^{k+1} b``. The tolerance is not applied; but a sum whose honest residual is at
+least ``‖b‖`` (relative residual >= 1, worse than ``x = 0``) is reported as diverged
+(``converged=False``): ``K`` is not a contraction there (spectral radius >= 1, or strong
+transient growth), and the series approximates nothing.
 
 Counting: ``iterations = k`` (the terms ``K^m b``, ``m = 1..k``), plus one
 application for the honest final residual: ``evaluations = k + 1``. The history
@@ -24,7 +27,7 @@ from ..settings import Option, require_nonnegative_integer
 from ..tolerance import Tolerance, relative
 from .system import LinearSystem
 
-CAPABILITIES = LinearCapabilities(exact=False, gpu=True)
+CAPABILITIES = LinearCapabilities(exact=False, gpu=True, needs_contraction=True)
 OPTIONS = {"k": Option(10, require_nonnegative_integer)}
 
 
@@ -91,6 +94,13 @@ def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback, k):
         history.note(k, relative(residual_norm, scale), x)
     if not math.isfinite(residual_norm):
         return x, report(residual_norm, "diverged", nonfinite_reason(k))
+    if scale > 0 and relative(residual_norm, scale) >= 1.0:
+        reason = (
+            f"diverged: the Neumann series up to K^{k} b leaves relative residual "
+            f"{relative(residual_norm, scale):.3g} >= 1, so K is not a contraction (spectral radius "
+            f">= 1); use a Krylov or direct method"
+        )
+        return x, report(residual_norm, "diverged", reason)
     reason = (
         f"truncated as asked: Neumann series up to K^{k} b, residual "
         f"{relative(residual_norm, scale):.3g} (the tolerance is not applied)"

@@ -54,14 +54,14 @@ def test_every_registered_module_declares_solve_options_and_capabilities(registr
 
 # --- capabilities --------------------------------------------------------------------------
 LINEAR_CAPABILITIES = {
-    # name: (needs_matrix, exact, warm_start, gpu)
-    "direct": (True, True, False, False),
-    "gmres": (False, True, True, False),
-    "bicgstab": (False, True, True, False),
-    "lgmres": (False, True, True, False),
-    "fixed_point": (False, True, True, True),
-    "neumann": (False, False, False, True),
-    "jfb": (False, False, False, True),
+    # name: (needs_matrix, exact, warm_start, gpu, needs_contraction)
+    "direct": (True, True, False, False, False),
+    "gmres": (False, True, True, False, False),
+    "bicgstab": (False, True, True, False, False),
+    "lgmres": (False, True, True, False, False),
+    "fixed_point": (False, True, True, True, True),
+    "neumann": (False, False, False, True, True),
+    "jfb": (False, False, False, True, True),
 }
 NONLINEAR_CAPABILITIES = {
     # name: (needs_jacobian, needs_jvp, gpu)
@@ -79,10 +79,10 @@ def test_capability_tables_cover_every_method():
 
 @pytest.mark.parametrize("name", LINEAR_CAPABILITIES)
 def test_linear_capabilities(name):
-    needs_matrix, exact, warm_start, gpu = LINEAR_CAPABILITIES[name]
+    needs_matrix, exact, warm_start, gpu, needs_contraction = LINEAR_CAPABILITIES[name]
     caps = capabilities(name, "linear")
-    assert caps == solvers.LinearCapabilities(needs_matrix=needs_matrix, exact=exact,
-                                              warm_start=warm_start, gpu=gpu)
+    assert caps == solvers.LinearCapabilities(needs_matrix=needs_matrix, exact=exact, warm_start=warm_start,
+                                              gpu=gpu, needs_contraction=needs_contraction)
     assert caps.matrix_free is not needs_matrix
     assert capabilities(name, kind="linear") is LinearSolver(name).capabilities
 

@@ -69,8 +69,11 @@ def sweep(graph, block, values, iterates, check_finite, gauss_seidel=False, trac
     return new, local, lins
 
 
-def solve_forward(graph, block, values, method, settings):
-    """Solve the block's constraints; returns ``(linearisations at the solution, report)``."""
+def solve_forward(graph, block, values, method, settings, residual=False):
+    """Solve the block's constraints; returns ``(linearisations at the solution, report)``.
+
+    ``residual``: the block holds a residual constraint, so that ``"auto"`` means Newton.
+    """
     iterates = initial_iterates(graph, block, values, settings.check_finite)
     state = BlockState(block.iterates, {t: np.shape(v) for t, v in iterates.items()})
     # Non-finite values inside an iteration end that solve (the solver reports "diverged"),
@@ -85,7 +88,7 @@ def solve_forward(graph, block, values, method, settings):
     if method == "auto":
         _, local, _ = sweep(graph, block, values, iterates, settings.check_finite)
         total = sum(np.size(v) for v in local.values())
-        method = resolve_forward_method(method, total)
+        method = resolve_forward_method(method, total, residual)
     needs = solvers.capabilities(method, "nonlinear")
     # A Gauss–Seidel map has other derivatives than the Jacobi map that Newton linearises.
     gauss_seidel = settings.sweep == "gauss_seidel" and needs.derivative_free
