@@ -33,7 +33,7 @@ def linear_methods() -> tuple[str, ...]:
     Examples
     --------
     >>> linear_methods()
-    ('direct', 'gmres', 'bicgstab', 'lgmres', 'fixed_point', 'neumann', 'jfb')
+    ('direct', 'gmres', 'bicgstab', 'lgmres', 'minres', 'cg', 'fixed_point', 'neumann', 'jfb')
     """
     return LINEAR.names
 

@@ -95,7 +95,9 @@ class Solution:
         Node name -> value ``z_i`` (inputs included).
     multipliers : dict
         Constraint name -> ``λ_i`` (the node's shape): ``dJ/dε`` for a perturbation
-        ``z_i = f_i(...) + ε`` of its constraint.
+        ``z_i = f_i(...) + ε`` of its constraint; for a residual constraint
+        (``add_residual``), ``F_i(z_i, ...) = ε``: the multiplier of ``F_i = 0``, which solves
+        ``(∂F_i/∂z_i)ᵀ λ_i = `` the cotangent reaching ``z_i``.
     gradient : dict
         Input name -> ``dJ/dx``.
     blocks : list of BlockReport

@@ -78,8 +78,11 @@ def argmin(g, z0, *params, method="newton", constraints=None, adjoint="auto", rt
         ``h(z, *params) -> array``: equality constraints ``h = 0`` (fewer than ``z``'s entries,
         with independent gradients at the solution). Methods ``"newton"`` and ``"slsqp"``.
     adjoint : str
-        The linear method for the adjoint system (the Hessian, or the KKT matrix, which is
-        indefinite): ``"auto"``, ``"direct"``, ``"gmres"``, ``"lgmres"``, ``"bicgstab"``.
+        The linear method for the adjoint system, the Hessian (symmetric, positive definite
+        at a strict minimum), or the KKT matrix (symmetric indefinite): ``"auto"`` (sparse
+        direct on the assembled matrix up to 2000 unknowns, else GMRES on Hessian-vector
+        products), ``"direct"``, ``"cg"``, ``"minres"``, ``"gmres"``, ``"lgmres"``,
+        ``"bicgstab"``.
     rtol, atol, maxiter, forward_options, adjoint_options, throw, check_finite, callback, progress :
         As for ``adjoint.root``, applied to Newton on the optimality conditions (the stopping
         rule is ``‖∇_z g‖ <= rtol ‖z‖ + atol``, for the KKT residual with constraints).

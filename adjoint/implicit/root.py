@@ -36,7 +36,8 @@ def root(F, z0, *params, forward="newton", adjoint="auto", rtol=None, atol=None,
         ``z ← z - F(z)``, which converges only where that map happens to contract.
     adjoint : str
         The linear method for ``(∂F/∂z)ᵀ λ = ḡ``: ``"auto"`` (sparse direct up to 2000
-        unknowns, else GMRES), ``"direct"``, ``"gmres"``, ``"bicgstab"``, ``"lgmres"``; the
+        unknowns, else GMRES), ``"direct"``, ``"gmres"``, ``"bicgstab"``, ``"lgmres"``,
+        ``"minres"`` (symmetric ``∂F/∂z``), ``"cg"`` (symmetric positive definite); the
         methods that need a contraction (``"fixed_point"``, ``"neumann"``, ``"jfb"``) are
         refused, as a residual gives none.
     rtol, atol, maxiter, forward_options, adjoint_options, throw, check_finite, callback, progress :

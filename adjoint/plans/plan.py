@@ -117,8 +117,8 @@ def compile(fun, *example_args, argnum=0, engine="auto", forward="auto", backwar
     for that). Calling a plan from inside its own function raises an
     ``InvalidArgumentError``. Values and gradients it returns are never overwritten.
 
-    *Not replayable.* A function containing ``adjoint.fixed_point`` (its solve is a one-off
-    primitive of its trace), or a guard on traced values inside a container, is traced at
+    *Not replayable.* A function containing ``adjoint.fixed_point``, ``root`` or ``argmin`` (its
+    solve is a one-off primitive of its trace), or a guard on traced values inside a container, is traced at
     every call; ``plan.engine`` is then ``"retrace"`` and ``plan.reason`` says why.
 
     Examples
@@ -343,7 +343,7 @@ def _not_replayable(tape, out):
     if index_on(out, tape) is None:
         return "the result does not depend on the traced arguments"
     if tape.reports:
-        return "it contains a fixed_point, whose solve is specific to each trace"
+        return "it contains an implicit node (fixed_point, root or argmin), whose solve is specific to each trace"
     for rec in tape.records:
         prim = rec[0]
         if prim is not None and PRIMITIVES.get(prim.name) is not prim:

@@ -12,7 +12,7 @@ from ..report import SolveReport
 from ..settings import quoted, require_callback
 from ..tolerance import Tolerance
 from ..vectors import as_vector
-from . import bicgstab, direct, fixed_point, gmres, lgmres, neumann
+from . import bicgstab, cg, direct, fixed_point, gmres, lgmres, minres, neumann
 from .system import LinearSystem
 
 #: The linear methods, in the order :func:`solvers.linear_methods` gives them.
@@ -21,6 +21,8 @@ LINEAR = Registry("linear", [
     Method("gmres", gmres),
     Method("bicgstab", bicgstab),
     Method("lgmres", lgmres),
+    Method("minres", minres),
+    Method("cg", cg),
     Method("fixed_point", fixed_point),
     Method("neumann", neumann),
     Method("jfb", neumann, fixed={"k": 0}),
@@ -68,6 +70,10 @@ def solve_linear(method, K, b, *, x0=None, rtol=None, atol=None, maxiter=None,
             scipy's Krylov solvers on ``I - K`` (assembled if `K` is explicit,
             else ``v -> v - K v``); options ``restart`` (gmres), ``inner_m``,
             ``outer_k`` (lgmres) (:mod:`solvers.linear.krylov`).
+        ``"minres"``, ``"cg"``
+            scipy's MINRES (symmetric ``I - K``, e.g. a Hessian or a KKT
+            matrix) and conjugate gradients (symmetric positive definite)
+            (:mod:`solvers.linear.minres`, :mod:`solvers.linear.cg`).
         ``"fixed_point"``
             ``x <- x + damping * (b + K x - x)``; option ``damping`` in (0, 1]
             (:mod:`solvers.linear.fixed_point`).

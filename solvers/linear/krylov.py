@@ -330,3 +330,27 @@ def _breakdown_reason(method, info, monitor) -> str:
         f"{monitor.best_residual:.3g} > tolerance {monitor.best_tolerance:.3g}; "
         "try 'gmres' or 'direct'"
     )
+
+
+def iterate_chunk(scipy_method, system: LinearSystem):
+    """The ``chunk`` of :func:`run` for a scipy method with one application per iteration.
+
+    ``scipy_method(A, b, x0=, rtol=, maxiter=, callback=)`` calling ``callback(xk)`` once per
+    iteration (``cg``, ``minres``); each iterate is recorded with its true residual.
+    """
+
+    def chunk(A, b, x, budget, tolerance, progress):
+        # scipy's cg and minres take a step even from a start that already meets the rule
+        if x.any() and numpy.linalg.norm(system.residual(x)) <= max(tolerance.rtol * progress.scale, tolerance.atol):
+            return x, 0
+        base, start = progress.steps, system.operator_applications + (1 if x.any() else 0)
+
+        def on_iterate(xk):
+            progress.steps = base + system.operator_applications - start
+            progress.iterate(xk)
+
+        x, info = scipy_method(A, b, x0=x, rtol=tolerance.rtol, maxiter=budget, callback=on_iterate)
+        progress.steps = base + system.operator_applications - start
+        return x, info
+
+    return chunk

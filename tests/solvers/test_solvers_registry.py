@@ -34,7 +34,7 @@ def cosine_derivatives():
 # --- names ---------------------------------------------------------------------------------
 def test_method_names_in_a_stable_order():
     assert linear_methods() == (
-        "direct", "gmres", "bicgstab", "lgmres", "fixed_point", "neumann", "jfb")
+        "direct", "gmres", "bicgstab", "lgmres", "minres", "cg", "fixed_point", "neumann", "jfb")
     assert nonlinear_methods() == ("fixed_point", "anderson", "newton", "newton_krylov")
     assert linear_methods() == LINEAR.names and nonlinear_methods() == NONLINEAR.names
 
@@ -59,6 +59,8 @@ LINEAR_CAPABILITIES = {
     "gmres": (False, True, True, False, False),
     "bicgstab": (False, True, True, False, False),
     "lgmres": (False, True, True, False, False),
+    "minres": (False, True, True, False, False),
+    "cg": (False, True, True, False, False),
     "fixed_point": (False, True, True, True, True),
     "neumann": (False, False, False, True, True),
     "jfb": (False, False, False, True, True),

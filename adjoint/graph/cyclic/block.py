@@ -142,7 +142,8 @@ def _refuse_singular_point(block, lins, rhs, x, report, settings, block_report, 
     b = np.sqrt(sum(float(np.sum(np.square(v))) for v in rhs.values() if v is not None))
     a = np.sqrt(sum(float(np.sum(np.square(v))) for v in x.values() if v is not None)) / b if b > 0 else 0.0
     history = [r for r in report.residuals if r > 0]
-    rate = history[-1] / history[-2] if len(history) >= 2 else 0.0
+    contracting = solvers.capabilities(report.method, "linear").needs_contraction
+    rate = history[-1] / history[-2] if contracting and len(history) >= 2 else 0.0
     if a <= limit and rate <= 1.0 - 1.0 / limit:
         return
     ratio, residual = test()
@@ -178,9 +179,12 @@ def _newton_step_ratio(graph, block, values, lins, settings):
                                    sum(lins[n].value.size for n in block.nodes))
     if not solvers.capabilities(linear, "linear").exact or solvers.capabilities(linear, "linear").needs_contraction:
         linear = "gmres"
-    step, _, _ = solve_block_linear(block, lins, state.unpack(r), linear, settings, transpose=False)
-    trial = {t: iterates[t] + step[t] for t in block.iterates}
-    new, _, _ = sweep(graph, block, values, trial, False)
+    try:
+        step, _, _ = solve_block_linear(block, lins, state.unpack(r), linear, settings, transpose=False)
+        trial = {t: iterates[t] + step[t] for t in block.iterates}
+        new, _, _ = sweep(graph, block, values, trial, False)
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+        return None, r_norm  # the step left the constraints' domain: no evidence either way
     r_new = float(np.linalg.norm(state.pack(new) - state.pack(trial)))
     return (r_new / r_norm if np.isfinite(r_new) else np.inf), r_norm
 
