@@ -81,8 +81,9 @@ def argmin(g, z0, *params, method="newton", constraints=None, adjoint="auto", rt
         The linear method for the adjoint system, the Hessian (symmetric, positive definite
         at a strict minimum), or the KKT matrix (symmetric indefinite): ``"auto"`` (sparse
         direct on the assembled matrix up to 2000 unknowns, else GMRES on Hessian-vector
-        products), ``"direct"``, ``"cg"``, ``"minres"``, ``"gmres"``, ``"lgmres"``,
-        ``"bicgstab"``.
+        products), ``"direct"``, ``"cg"`` (unconstrained), ``"minres"``, ``"gmres"``,
+        ``"lgmres"``. (BiCGSTAB breaks down on a KKT system whose right-hand side has no
+        constraint part, which is what a derivative of ``z`` gives it.)
     rtol, atol, maxiter, forward_options, adjoint_options, throw, check_finite, callback, progress :
         As for ``adjoint.root``, applied to Newton on the optimality conditions (the stopping
         rule is ``‖∇_z g‖ <= rtol ‖z‖ + atol``, for the KKT residual with constraints).

@@ -50,11 +50,15 @@ def forward_block(graph, block, values, settings):
     residual = any(graph.nodes[n].get("residual") is not None for n in block.nodes)
     lins, report = solve_forward(graph, block, values, method, settings, residual)
     if not report.converged:
+        form = (" The solvers see a residual constraint F = 0 as the fixed point z = z - F(z): their "
+                "'F(z) - z' is -F, 'I - J_F' is ∂F/∂z, and a singular one means no root near z0, or "
+                "not an isolated one." if residual else "")
         _fail(
             f"the forward solve of the cyclic component {_names(block)} by '{report.method}' did "
             f"not converge: {report.reason} (relative residual {report.residual:.3e} after "
-            f"{report.iterations} iterations). Try {_other_forward(report.method)}, "
-            f"forward_options={{'damping': 0.5}}, a better init, or a larger maxiter",
+            f"{report.iterations} iterations). Try "
+            f"{'a z0 (init) nearer a root' if residual else _other_forward(report.method)}, "
+            f"forward_options={{'damping': 0.5}}, a better init, or a larger maxiter.{form}",
             block, report, settings,
         )
     return lins, report
