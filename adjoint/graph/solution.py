@@ -26,6 +26,8 @@ class BlockReport:
     residuals: tuple = ()
     # () -> (residual ratio after a Newton step from the solution, residual): the singular-point test
     newton_step_ratio: object = field(default=None, repr=False, compare=False)
+    # J_BB assembled by the first solve of a matrix method, for the next ones (a Jacobian's rows)
+    assembled: dict = field(default_factory=dict, repr=False, compare=False)
     _spectral_radius: float = field(default=None, repr=False, compare=False)
 
     @property

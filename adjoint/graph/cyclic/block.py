@@ -103,7 +103,8 @@ def _linear_block(block, lins, rhs, settings, block_report, transpose):
             f"(or 'auto')"
         )
     try:
-        x, outer, report = solve_block_linear(block, lins, rhs, method, settings, transpose)
+        x, outer, report = solve_block_linear(block, lins, rhs, method, settings, transpose,
+                                              getattr(block_report, "assembled", None))
     except np.linalg.LinAlgError as e:
         raise SingularSystemError(
             f"I - J_BB of the cyclic component {_names(block)} is singular at the solution, so "

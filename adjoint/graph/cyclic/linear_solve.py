@@ -28,7 +28,7 @@ from adjoint.graph.local_partials import assemble
 from adjoint.graph.settings import resolve_linear_method
 
 
-def solve_block_linear(block, lins, rhs, method, settings, transpose):
+def solve_block_linear(block, lins, rhs, method, settings, transpose, assembled=None):
     """Solve ``(I - J_BB)ᵀ x = rhs`` (``transpose``) or ``(I - J_BB) x = rhs`` on a cyclic block.
 
     Parameters
@@ -43,6 +43,9 @@ def solve_block_linear(block, lins, rhs, method, settings, transpose):
     settings : adjoint.graph.settings.Settings
     transpose : bool
         True for the adjoint (multipliers), False for the tangent system.
+    assembled : dict, optional
+        Where the assembled ``J_BB`` of a matrix method is kept between solves on the same
+        ``lins`` (a Jacobian takes one solve per row or column; assembling is the costly part).
 
     Returns
     -------
@@ -79,7 +82,11 @@ def solve_block_linear(block, lins, rhs, method, settings, transpose):
     options = {**settings.tolerances(), **settings.linear_options_for(method)}
     if solvers.capabilities(method, "linear").needs_matrix:
         full = BlockState(block.nodes, shapes)
-        J = assemble(block.nodes, block.nodes, lins, dict(zip(block.nodes, full.sizes)))
+        J = None if assembled is None else assembled.get("J")
+        if J is None:
+            J = assemble(block.nodes, block.nodes, lins, dict(zip(block.nodes, full.sizes)))
+            if assembled is not None:
+                assembled["J"] = J
         vec, report = solve(method, (J.T if transpose else J).tocsr(), full.pack(rhs), **options)
         x = full.unpack(vec)
     else:
