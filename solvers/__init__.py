@@ -48,7 +48,7 @@ Examples
 """
 
 from .capabilities import LinearCapabilities, NonlinearCapabilities
-from .errors import SolverSettingError
+from .errors import SolverDependencyError, SolverSettingError
 from .linear import LinearSolver, solve_linear
 from .methods import capabilities, check_options, linear_methods, nonlinear_methods
 from .nonlinear import NonlinearSolver, solve_fixed_point
@@ -63,6 +63,7 @@ __all__ = [
     "NonlinearCapabilities",
     "NonlinearSolver",
     "SolveReport",
+    "SolverDependencyError",
     "SolverSettingError",
     "Tolerance",
     "capabilities",

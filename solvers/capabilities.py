@@ -25,6 +25,9 @@ class LinearCapabilities:
         A starting point ``x0`` is used; ``False``: it is ignored.
     gpu : bool
         Runs on cupy arrays (and cupyx sparse matrices) as well as numpy ones.
+    prefers_matrix : bool
+        The method takes a LinearOperator too, but does best on an explicit matrix (its
+        preconditioners need one): callers that can assemble ``K`` should (``"petsc"``).
     needs_contraction : bool
         The method sums or iterates ``x <- b + K x``, which converges only when ``K`` is
         a contraction (spectral radius below 1): ``"fixed_point"``, ``"neumann"``,
@@ -42,6 +45,7 @@ class LinearCapabilities:
     warm_start: bool = False
     gpu: bool = False
     needs_contraction: bool = False
+    prefers_matrix: bool = False
 
     @property
     def matrix_free(self) -> bool:

@@ -35,3 +35,13 @@ class SolverSettingError(ValueError):
     >>> issubclass(SolverSettingError, ValueError)
     True
     """
+
+
+class SolverDependencyError(ImportError):
+    """A method whose optional dependency (petsc4py) is not installed; the message says how to install it.
+
+    Examples
+    --------
+    >>> issubclass(SolverDependencyError, ImportError)
+    True
+    """

@@ -33,7 +33,7 @@ def linear_methods() -> tuple[str, ...]:
     Examples
     --------
     >>> linear_methods()
-    ('direct', 'gmres', 'bicgstab', 'lgmres', 'minres', 'cg', 'fixed_point', 'neumann', 'jfb')
+    ('direct', 'gmres', 'bicgstab', 'lgmres', 'minres', 'cg', 'petsc', 'fixed_point', 'neumann', 'jfb')
     """
     return LINEAR.names
 
@@ -76,8 +76,9 @@ def capabilities(name: str, kind: str) -> LinearCapabilities | NonlinearCapabili
     --------
     >>> capabilities("direct", "linear").needs_matrix
     True
-    >>> capabilities("jfb", "linear")
-    LinearCapabilities(needs_matrix=False, exact=False, warm_start=False, gpu=True, needs_contraction=True)
+    >>> capabilities("jfb", "linear")  # doctest: +NORMALIZE_WHITESPACE
+    LinearCapabilities(needs_matrix=False, exact=False, warm_start=False, gpu=True,
+                       needs_contraction=True, prefers_matrix=False)
     >>> capabilities("newton_krylov", "nonlinear")
     NonlinearCapabilities(needs_jacobian=False, needs_jvp=True, gpu=False)
     """

@@ -18,7 +18,7 @@ from types import MappingProxyType, ModuleType
 from typing import ClassVar
 
 from .backend import on_gpu
-from .errors import SolverSettingError
+from .errors import SolverDependencyError, SolverSettingError
 from .settings import check_method_options, quoted
 from .tolerance import Tolerance
 
@@ -107,6 +107,27 @@ class Registry:
         """The names of the methods whose capabilities satisfy `predicate`, in order."""
         return tuple(name for name, method in self._methods.items()
                      if predicate(method.capabilities))
+
+    def require_available(self, name: str) -> None:
+        """Refuse the method `name` where its optional dependency is missing (``"petsc"``).
+
+        A method module may define ``unavailable() -> str or None``: the reason it cannot run
+        here, which says how to install what is missing.
+
+        Raises
+        ------
+        SolverDependencyError
+            With that reason.
+
+        Examples
+        --------
+        >>> from solvers.linear import LINEAR
+        >>> LINEAR.require_available("gmres")
+        """
+        unavailable = getattr(self[name].module, "unavailable", None)
+        reason = None if unavailable is None else unavailable()
+        if reason is not None:
+            raise SolverDependencyError(reason)
 
     def require_device(self, name: str, x) -> None:
         """Refuse a GPU array `x` for the method `name` if it runs on the host only.

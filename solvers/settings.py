@@ -229,6 +229,40 @@ def require_bool(name: str, value) -> bool:
     return value
 
 
+def require_word(name: str, value) -> str:
+    """Return `value` if it is a non-empty string without spaces (a PETSc type name, say).
+
+    Examples
+    --------
+    >>> require_word("ksp_type", "gmres")
+    'gmres'
+    >>> require_word("ksp_type", 3)
+    Traceback (most recent call last):
+    ...
+    solvers.errors.SolverSettingError: ksp_type must be a name such as 'gmres', got 3
+    """
+    if not isinstance(value, str) or not value or any(c.isspace() for c in value):
+        raise SolverSettingError(f"{name} must be a name such as 'gmres', got {value!r}")
+    return value
+
+
+def require_string_keys(name: str, value) -> dict:
+    """Return a copy of `value` if it is a mapping with string keys (an options database).
+
+    Examples
+    --------
+    >>> require_string_keys("options", {"pc_gamg_threshold": 0.02})
+    {'pc_gamg_threshold': 0.02}
+    >>> require_string_keys("options", [1])
+    Traceback (most recent call last):
+    ...
+    solvers.errors.SolverSettingError: options must be a dict of option names to values, got [1]
+    """
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) and k for k in value):
+        raise SolverSettingError(f"{name} must be a dict of option names to values, got {value!r}")
+    return dict(value)
+
+
 @dataclass(frozen=True)
 class Option:
     """One option of a method: its default and the check of a value given for it.

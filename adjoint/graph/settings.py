@@ -14,7 +14,7 @@ it; a component's solve then receives the keys its method accepts.
 from dataclasses import dataclass, field
 
 import solvers
-from adjoint.errors import InvalidArgumentError
+from adjoint.errors import InvalidArgumentError, MissingDependencyError
 from solvers.linear import LINEAR
 from solvers.nonlinear import NONLINEAR
 
@@ -188,6 +188,10 @@ def _check_options(methods, options, kind, keyword, settings):
                 f"{keyword} has no option {key!r} for method {named}; its options are: {valid}"
             )
     for method in methods:
+        try:
+            registry.require_available(method)
+        except solvers.SolverDependencyError as e:
+            raise MissingDependencyError(str(e)) from e
         mine = {k: v for k, v in options.items() if k in registry[method].options}
         try:
             solvers.check_options(method, mine, kind=kind)

@@ -12,7 +12,7 @@ from ..report import SolveReport
 from ..settings import quoted, require_callback
 from ..tolerance import Tolerance
 from ..vectors import as_vector
-from . import bicgstab, cg, direct, fixed_point, gmres, lgmres, minres, neumann
+from . import bicgstab, cg, direct, fixed_point, gmres, lgmres, minres, neumann, petsc
 from .system import LinearSystem
 
 #: The linear methods, in the order :func:`solvers.linear_methods` gives them.
@@ -23,6 +23,7 @@ LINEAR = Registry("linear", [
     Method("lgmres", lgmres),
     Method("minres", minres),
     Method("cg", cg),
+    Method("petsc", petsc),
     Method("fixed_point", fixed_point),
     Method("neumann", neumann),
     Method("jfb", neumann, fixed={"k": 0}),
@@ -74,6 +75,9 @@ def solve_linear(method, K, b, *, x0=None, rtol=None, atol=None, maxiter=None,
             scipy's MINRES (symmetric ``I - K``, e.g. a Hessian or a KKT
             matrix) and conjugate gradients (symmetric positive definite)
             (:mod:`solvers.linear.minres`, :mod:`solvers.linear.cg`).
+        ``"petsc"``
+            PETSc's KSP (petsc4py), in one process or distributed over MPI;
+            options ``ksp_type``, ``pc_type``, ``options`` (:mod:`solvers.linear.petsc`).
         ``"fixed_point"``
             ``x <- x + damping * (b + K x - x)``; option ``damping`` in (0, 1]
             (:mod:`solvers.linear.fixed_point`).
@@ -149,6 +153,7 @@ def solve_linear(method, K, b, *, x0=None, rtol=None, atol=None, maxiter=None,
             f"({quoted(alternatives)}) or assemble K"
         )
     LINEAR.require_device(solver.method, b)
+    LINEAR.require_available(solver.method)
     xp = array_namespace(b)
     if not bool(xp.any(b)):
         # the solution of (I - K) x = 0 is x = 0 whatever K is, when I - K is regular

@@ -17,18 +17,41 @@ Jacobian at iteration k"), on a failed line search, and by the usual rules of
 import numpy
 
 from ..capabilities import NonlinearCapabilities
+from ..errors import SolverSettingError
 from ..linear import direct
+from ..linear.dispatch import LINEAR, LinearSolver, solve_linear
 from ..linear.system import LinearSystem
 from ..monitor import Stop
-from ..settings import Option, require_bool, require_damping
+from ..settings import Option, optional, require_bool, require_damping, require_string_keys
 from ..tolerance import NEWTON_MAXITER, Tolerance
 from .line_search import MAX_HALVINGS, backtrack, plain_step
 from .problem import FixedPointProblem, iterate
 
 CAPABILITIES = NonlinearCapabilities(needs_jacobian=True)
+
+
+def require_exact_linear_method(name: str, value) -> str:
+    """Return `value` if it names an exact linear method (for Newton's steps).
+
+    Examples
+    --------
+    >>> require_exact_linear_method("linear", "petsc")
+    'petsc'
+    >>> require_exact_linear_method("linear", "jfb")
+    Traceback (most recent call last):
+    ...
+    solvers.errors.SolverSettingError: linear must be an exact linear method for Newton's steps, got 'jfb'
+    """
+    if not isinstance(value, str) or not LINEAR[value].capabilities.exact:
+        raise SolverSettingError(f"{name} must be an exact linear method for Newton's steps, got {value!r}")
+    return value
+
+
 OPTIONS = {
     "damping": Option(1.0, require_damping),
     "line_search": Option(True, require_bool),
+    "linear": Option("direct", require_exact_linear_method),
+    "linear_options": Option(None, optional(require_string_keys)),
 }
 
 # The Newton system is solved as accurately as LU allows; its tolerance only
@@ -114,7 +137,7 @@ def newton_steps(method: str, problem: FixedPointProblem, z0, *, tolerance: Tole
 
 
 def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, damping,
-          line_search):
+          line_search, linear, linear_options):
     """Find ``z = F(z)`` by Newton's method; see :mod:`solvers.tolerance` for the rule.
 
     Parameters
@@ -132,6 +155,12 @@ def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, dam
         First step length tried, in (0, 1] (option default 1).
     line_search : bool
         Backtrack on ``||F(z) - z||^2`` (option default) or take the damped step as is.
+    linear : str
+        The linear method of each step (option default ``"direct"``: SuperLU); any exact
+        method of :func:`solvers.linear_methods`, e.g. ``"petsc"`` with ``linear_options``
+        such as ``{"pc_type": "gamg"}``.
+    linear_options : dict or None
+        Options of that method.
 
     Returns
     -------
@@ -150,6 +179,19 @@ def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, dam
     >>> report.converged, report.iterations <= 6
     (True, True)
     """
+    if linear != "direct":
+        solver = LinearSolver(linear, rtol=_NEWTON_SYSTEM_TOLERANCE.rtol, **(linear_options or {}))
+
+        def krylov_direction(iteration, current):
+            direction, report = solve_linear(solver, problem.jacobian(current.z), current.residual)
+            if not report.converged:
+                return Stop("singular", f"the Newton system at iteration {iteration} was not solved by "
+                                        f"{linear!r}: {report.reason}")
+            return direction, report.residual
+
+        return newton_steps("newton", problem, z0, tolerance=tolerance, callback=callback,
+                            damping=damping, line_search=line_search, solve_newton_system=krylov_direction)
+
     def lu_direction(iteration, current):
         system = LinearSystem(problem.jacobian(current.z), current.residual)
         try:

@@ -231,10 +231,10 @@ def test_damped_fixed_point_and_starting_point():
     np.testing.assert_allclose(x, expected, rtol=1e-8)
 
 
-def test_input_vectors_are_not_modified_or_aliased():
+@pytest.mark.parametrize("method", LINEAR_METHODS)
+def test_input_vectors_are_not_modified_or_aliased(method):
     K, _, b = case("sparse n=50 rho=0.5")
-    b_before = b.copy()
-    for method in LINEAR_METHODS:
-        x, _ = solve_linear(method, K, b, x0=np.zeros(50))
-        assert x is not b
-    assert np.array_equal(b, b_before)
+    b_before, x0 = b.copy(), np.zeros(50)
+    x, _ = solve_linear(method, K, b, x0=x0)
+    assert x is not b and x is not x0
+    assert np.array_equal(b, b_before) and not x0.any()

@@ -34,7 +34,7 @@ def cosine_derivatives():
 # --- names ---------------------------------------------------------------------------------
 def test_method_names_in_a_stable_order():
     assert linear_methods() == (
-        "direct", "gmres", "bicgstab", "lgmres", "minres", "cg", "fixed_point", "neumann", "jfb")
+        "direct", "gmres", "bicgstab", "lgmres", "minres", "cg", "petsc", "fixed_point", "neumann", "jfb")
     assert nonlinear_methods() == ("fixed_point", "anderson", "newton", "newton_krylov")
     assert linear_methods() == LINEAR.names and nonlinear_methods() == NONLINEAR.names
 
@@ -54,16 +54,17 @@ def test_every_registered_module_declares_solve_options_and_capabilities(registr
 
 # --- capabilities --------------------------------------------------------------------------
 LINEAR_CAPABILITIES = {
-    # name: (needs_matrix, exact, warm_start, gpu, needs_contraction)
-    "direct": (True, True, False, False, False),
-    "gmres": (False, True, True, False, False),
-    "bicgstab": (False, True, True, False, False),
-    "lgmres": (False, True, True, False, False),
-    "minres": (False, True, True, False, False),
-    "cg": (False, True, True, False, False),
-    "fixed_point": (False, True, True, True, True),
-    "neumann": (False, False, False, True, True),
-    "jfb": (False, False, False, True, True),
+    # name: (needs_matrix, exact, warm_start, gpu, needs_contraction, prefers_matrix)
+    "direct": (True, True, False, False, False, False),
+    "gmres": (False, True, True, False, False, False),
+    "bicgstab": (False, True, True, False, False, False),
+    "lgmres": (False, True, True, False, False, False),
+    "minres": (False, True, True, False, False, False),
+    "cg": (False, True, True, False, False, False),
+    "petsc": (False, True, True, False, False, True),
+    "fixed_point": (False, True, True, True, True, False),
+    "neumann": (False, False, False, True, True, False),
+    "jfb": (False, False, False, True, True, False),
 }
 NONLINEAR_CAPABILITIES = {
     # name: (needs_jacobian, needs_jvp, gpu)
@@ -81,10 +82,10 @@ def test_capability_tables_cover_every_method():
 
 @pytest.mark.parametrize("name", LINEAR_CAPABILITIES)
 def test_linear_capabilities(name):
-    needs_matrix, exact, warm_start, gpu, needs_contraction = LINEAR_CAPABILITIES[name]
+    needs_matrix, exact, warm_start, gpu, needs_contraction, prefers_matrix = LINEAR_CAPABILITIES[name]
     caps = capabilities(name, "linear")
-    assert caps == solvers.LinearCapabilities(needs_matrix=needs_matrix, exact=exact, warm_start=warm_start,
-                                              gpu=gpu, needs_contraction=needs_contraction)
+    assert caps == solvers.LinearCapabilities(needs_matrix=needs_matrix, exact=exact, warm_start=warm_start, gpu=gpu,
+                                              needs_contraction=needs_contraction, prefers_matrix=prefers_matrix)
     assert caps.matrix_free is not needs_matrix
     assert capabilities(name, kind="linear") is LinearSolver(name).capabilities
 

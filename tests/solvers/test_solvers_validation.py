@@ -38,7 +38,7 @@ def test_bad_setting_is_named(solve, settings, message):
 
 
 def test_unknown_method_lists_the_valid_ones():
-    with pytest.raises(ValueError, match="direct, gmres, bicgstab, lgmres, minres, cg, fixed_point, neumann"):
+    with pytest.raises(ValueError, match="direct, gmres, bicgstab, lgmres, minres, cg, petsc, fixed_point, neumann"):
         linear(method="foo")
     with pytest.raises(ValueError, match="fixed_point, anderson, newton, newton_krylov"):
         nonlinear(method="foo")

@@ -80,7 +80,8 @@ def solve_block_linear(block, lins, rhs, method, settings, transpose, assembled=
     method = resolve_linear_method(method, sum(lins[n].value.size for n in block.nodes))
     solve = monitored(solvers.solve_linear, settings, block, "adjoint" if transpose else "tangent")
     options = {**settings.tolerances(), **settings.linear_options_for(method)}
-    if solvers.capabilities(method, "linear").needs_matrix:
+    capabilities = solvers.capabilities(method, "linear")
+    if capabilities.needs_matrix or capabilities.prefers_matrix:
         full = BlockState(block.nodes, shapes)
         J = None if assembled is None else assembled.get("J")
         if J is None:
