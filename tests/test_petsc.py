@@ -48,13 +48,14 @@ KSP = [
 ]
 
 
+# a shell matrix (K a callable) has no entries to build a preconditioner from: no PC there
+CASES = [(form, o) for form in FORMS for o in KSP if form != "callable" or o.get("pc_type") in (None, "none")]
+
+
 @pytest.mark.petsc
-@pytest.mark.parametrize("form", FORMS)
-@pytest.mark.parametrize("options", KSP, ids=[str(o) or "defaults" for o in KSP])
+@pytest.mark.parametrize("form, options", CASES, ids=[f"{f}-{o or 'defaults'}" for f, o in CASES])
 def test_solves_match_a_dense_solve(form, options):
     K, b = system()
-    if form == "callable" and options.get("pc_type") not in (None, "none"):
-        pytest.skip("a shell matrix has no entries to build a preconditioner from")  # not a petsc4py skip
     x, report = solvers.solve_linear("petsc", FORMS[form](K), b, **options)
     exact = np.linalg.solve(np.eye(K.shape[0]) - K.toarray(), b)
     assert report.converged and report.method == "petsc" and "KSP" in report.reason
@@ -187,3 +188,20 @@ def test_petsc_options_are_checked_before_any_work():
     with pytest.raises(solvers.SolverSettingError, match="exact linear method"):
         solvers.solve_fixed_point("newton", np.cos, np.zeros(2), jacobian=lambda z: np.diag(-np.sin(z)),
                                   linear="neumann")
+
+
+@pytest.mark.petsc
+def test_a_block_that_cannot_be_assembled_takes_the_shell_matrix(monkeypatch):
+    from adjoint.graph.cyclic import linear_solve
+
+    def refuse(*args, **kwargs):
+        raise adjoint.AdjointError("no partial rule (simulated): use a matrix-free method")
+
+    graph, inputs = pagerank_graph(2000)
+    direct = adjoint.solve(graph, inputs, "J", adjoint="direct").gradient["v"]
+    monkeypatch.setattr(linear_solve, "assemble", refuse)
+    with pytest.raises(adjoint.AdjointError, match="simulated"):
+        adjoint.solve(graph, inputs, "J", adjoint="direct")
+    sol = adjoint.solve(graph, inputs, "J", adjoint="petsc")
+    assert "gmres/none" in sol.blocks[0].adjoint.reason  # the shell: nothing to precondition with
+    assert np.abs(sol.gradient["v"] - direct).max() <= 1e-8 * np.abs(direct).max()

@@ -17,6 +17,7 @@ import scipy.sparse.linalg as spla
 
 import solvers
 from adjoint.diagnostics.progress import monitored
+from adjoint.errors import AdjointError
 from adjoint.graph.cyclic.state import BlockState, zeros_or
 from adjoint.graph.cyclic.substitution import (
     accumulate,
@@ -81,13 +82,20 @@ def solve_block_linear(block, lins, rhs, method, settings, transpose, assembled=
     solve = monitored(solvers.solve_linear, settings, block, "adjoint" if transpose else "tangent")
     options = {**settings.tolerances(), **settings.linear_options_for(method)}
     capabilities = solvers.capabilities(method, "linear")
+    full = BlockState(block.nodes, shapes)
+    J = None
     if capabilities.needs_matrix or capabilities.prefers_matrix:
-        full = BlockState(block.nodes, shapes)
         J = None if assembled is None else assembled.get("J")
         if J is None:
-            J = assemble(block.nodes, block.nodes, lins, dict(zip(block.nodes, full.sizes)))
-            if assembled is not None:
-                assembled["J"] = J
+            try:
+                J = assemble(block.nodes, block.nodes, lins, dict(zip(block.nodes, full.sizes)))
+            except AdjointError:
+                if capabilities.needs_matrix:
+                    raise
+                # a method that only prefers a matrix ("petsc") takes the matrix-free operator
+        if assembled is not None and J is not None:
+            assembled["J"] = J
+    if J is not None:
         vec, report = solve(method, (J.T if transpose else J).tocsr(), full.pack(rhs), **options)
         x = full.unpack(vec)
     else:
