@@ -14,7 +14,7 @@ import numpy as np
 from adjoint.errors import NonFiniteError
 from adjoint.pytree import tree_flatten
 from adjoint.tape.forward import forward_substitute
-from adjoint.tape.reverse import back_substitute
+from adjoint.tape.reverse import back_substitute, depends_on
 from graphs.errors import AdjointError, GraphError
 from graphs.primitive_graph import PrimitiveConstraint
 from graphs.tape import Tape, Traced
@@ -23,18 +23,31 @@ from graphs.tape import Tape, Traced
 class LinearisedConstraint:
     """``f_i`` traced at its arguments: its ``value`` and its VJP / JVP per argument position."""
 
-    __slots__ = ("name", "args", "tape", "leaves", "out", "value")
+    __slots__ = ("name", "args", "tape", "leaves", "out", "value", "_needed")
 
     def __init__(self, name, args, tape, leaves, out, value):
         self.name, self.args, self.tape, self.leaves = name, args, tape, leaves
         self.out, self.value = out, value
+        self._needed = {}
 
-    def vjp(self, g):
-        """Per argument position ``(∂f/∂z_arg)ᵀ g``, or ``None`` where f does not depend on it."""
+    def vjp(self, g, positions=None):
+        """Per argument position ``(∂f/∂z_arg)ᵀ g``, or ``None`` where f does not depend on it.
+
+        ``positions`` (a tuple of argument positions): only those are wanted, the others are
+        ``None``, and the VJPs on paths from the others only are skipped. An iteration over a
+        cyclic block wants the block's own arguments, not the parameters': for
+        ``tanh(W z + U x)`` that skips ``g zᵀ``, the costlier half of the matmul's VJP.
+        """
         if self.out is None:
             return [None] * len(self.leaves)
-        lam = back_substitute(self.tape, {self.out: g})
-        return [lam[leaf] for leaf in self.leaves]
+        if positions is None:
+            lam = back_substitute(self.tape, {self.out: g})
+            return [lam[leaf] for leaf in self.leaves]
+        needed = self._needed.get(positions)
+        if needed is None:
+            needed = self._needed[positions] = depends_on(self.tape.records, [self.leaves[k] for k in positions])
+        lam = back_substitute(self.tape, {self.out: g}, needed)
+        return [lam[leaf] if k in positions else None for k, leaf in enumerate(self.leaves)]
 
     def jvp(self, tangents):
         """``Σ_arg (∂f/∂z_arg) t_arg`` for per-position tangents (``None`` meaning zero)."""
@@ -61,12 +74,18 @@ class PrimitiveLinearisation:
         self.full, self.params, self.ans, self.positions = full, params, ans, positions
         self._tape = None
 
-    def vjp(self, g):
-        """Per argument position ``(∂f/∂z_arg)ᵀ g``, as ``back_substitute`` on the tape would give."""
+    def vjp(self, g, positions=None):
+        """Per argument position ``(∂f/∂z_arg)ᵀ g``, as ``back_substitute`` on the tape would give.
+
+        ``positions``: only those argument positions are wanted (the others are ``None``).
+        """
         prim, full, params, ans = self.prim, self.full, self.params, self.ans
         vjps = prim.vjps
         out = []
-        for k in self.positions:
+        for j, k in enumerate(self.positions):
+            if positions is not None and j not in positions:
+                out.append(None)
+                continue
             rule = vjps.get(k) or prim.vjp(k)  # prim.vjp raises the missing-rule error
             out.append(rule(g, ans, *full, **params) if params else rule(g, ans, *full))
         return out

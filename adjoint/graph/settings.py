@@ -26,8 +26,14 @@ LINEAR_METHODS = ("auto", *solvers.linear_methods())
 #: acceleration, which needs only evaluations of the map.
 AUTO_NEWTON_MAX_SIZE = 500
 #: ``adjoint="auto"``: sparse direct (exact to rounding) while the block is small, else GMRES
-#: on the matrix-free reduced operator.
+#: on the matrix-free reduced operator, or the fixed-point iteration where the forward Picard
+#: solve was seen to contract fast (the adjoint iteration contracts at the same rate, one VJP
+#: per step and nothing else).
 AUTO_DIRECT_MAX_SIZE = 2000
+#: ``forward="auto"`` on a large block starts with this many Picard steps, and goes on with
+#: Picard where its residual fell by at most ``AUTO_PICARD_RATE`` per step, else with Anderson.
+PROBE_STEPS = 5
+AUTO_PICARD_RATE = 0.5
 _AUTO = {"forward": ("newton", "anderson"), "linear": ("direct", "gmres")}
 
 
@@ -63,11 +69,17 @@ class Settings:
         return {k: v for k, v in self.adjoint_options.items() if k in LINEAR[method].options}
 
 
-def resolve_linear_method(method, size):
-    """The linear method ``"auto"`` stands for on a block of ``size`` scalars; others unchanged."""
+def resolve_linear_method(method, size, contraction=None):
+    """The linear method ``"auto"`` stands for on a block of ``size`` scalars; others unchanged.
+
+    ``contraction``: the rate at which the block's forward Picard solve contracted, if it was
+    one (``adjoint.graph.cyclic.forward.observed_contraction``).
+    """
     if method != "auto":
         return method
-    return "direct" if size <= AUTO_DIRECT_MAX_SIZE else "gmres"
+    if size <= AUTO_DIRECT_MAX_SIZE:
+        return "direct"
+    return "fixed_point" if contraction is not None and contraction <= AUTO_PICARD_RATE else "gmres"
 
 
 def resolve_forward_method(method, size, residual=False):

@@ -10,9 +10,15 @@ Anal. 49 (2011), in their difference form. With ``g_k = F(z_k) - z_k``, the last
 ``beta`` is the ``damping`` (mixing) and ``lambda = regularization * ||dG||_F^2``
 a Tikhonov term relative to the scale of ``dG``, so that nearly dependent
 differences (stagnating directions) cannot produce huge coefficients. The
-regularised least-squares problem is solved with ``lstsq`` on the stacked matrix
-``[dG; sqrt(lambda) I]``, which avoids squaring the condition number as the normal
-equations would. With ``memory = 0`` it is the damped Picard iteration.
+regularised least-squares problem is solved by its normal equations, the small
+``m × m`` system ``(dGᵀdG + lambda I) gamma = dGᵀ g``, whose Gram matrix is kept
+from step to step (one new row of ``m`` dot products per step): the cost of a step
+is ``O(m n)``, small next to one evaluation of ``F``, where a least-squares solve on
+the tall ``n × m`` matrix costs ``O(m² n)`` and a copy of the history. The
+regularisation bounds the condition number the normal equations square
+(``1 / regularization`` at most); a Gram matrix singular even so (``regularization
+= 0``) is solved in the least-squares sense. With ``memory = 0`` it is the damped
+Picard iteration.
 
 Counting as for ``fixed_point``: one call of ``F`` per iteration plus one for
 the starting point. Written against the array namespace of `z0`: runs on numpy
@@ -20,6 +26,8 @@ or cupy.
 """
 
 from collections import deque
+
+import numpy
 
 from ..capabilities import NonlinearCapabilities
 from ..settings import (
@@ -39,7 +47,7 @@ OPTIONS = {
 }
 
 
-def anderson_step(xp, z, g, dZ, dG, *, damping: float, regularization: float):
+def anderson_step(xp, z, g, dZ, dG, *, damping: float, regularization: float, gram=None):
     """Return the next Anderson iterate from the current one and the difference history.
 
     Parameters
@@ -55,6 +63,8 @@ def anderson_step(xp, z, g, dZ, dG, *, damping: float, regularization: float):
         Mixing factor ``beta`` in (0, 1].
     regularization : float
         Tikhonov factor relative to ``||dG||_F^2``.
+    gram : array, optional
+        ``dGᵀ dG`` (``m × m``, host memory), when the caller keeps it; else computed.
 
     Returns
     -------
@@ -73,14 +83,54 @@ def anderson_step(xp, z, g, dZ, dG, *, damping: float, regularization: float):
     """
     if not dG:
         return z + damping * g
-    DG = xp.stack(list(dG), axis=1)
-    DZ = xp.stack(list(dZ), axis=1)
-    m = DG.shape[1]
-    weight = regularization * float(xp.sum(DG * DG))
-    system = xp.concatenate([DG, (weight**0.5) * xp.eye(m, dtype=DG.dtype)], axis=0)
-    rhs = xp.concatenate([g, xp.zeros(m, dtype=g.dtype)])
-    gamma = xp.linalg.lstsq(system, rhs, rcond=None)[0]
-    return z + damping * g - (DZ + damping * DG) @ gamma
+    if gram is None:
+        gram = numpy.array([[float(xp.vdot(a, b)) for b in dG] for a in dG])
+    m = len(dG)
+    system = gram + regularization * float(numpy.trace(gram)) * numpy.eye(m)
+    rhs = numpy.array([float(xp.vdot(d, g)) for d in dG])
+    try:
+        gamma = numpy.linalg.solve(system, rhs)
+    except numpy.linalg.LinAlgError:
+        gamma = numpy.linalg.lstsq(system, rhs, rcond=None)[0]
+    following = z + damping * g
+    for c, dz, dg in zip(gamma, dZ, dG):
+        following -= float(c) * (dz + damping * dg)
+    return following
+
+
+class GramHistory:
+    """The last ``memory`` differences ``dZ``, ``dG`` and the Gram matrix ``dGᵀ dG``, kept up to date.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> history = GramHistory(np, memory=2)
+    >>> for k in range(3):
+    ...     history.append(np.ones(2) * k, np.array([1.0, float(k)]))
+    >>> history.gram
+    array([[2., 3.],
+           [3., 5.]])
+    """
+
+    def __init__(self, xp, memory):
+        self.xp, self.memory = xp, memory
+        self.dZ, self.dG = deque(maxlen=memory), deque(maxlen=memory)
+        self.gram = numpy.zeros((0, 0))
+
+    def append(self, dz, dg):
+        if not self.memory:
+            return
+        gram = self.gram
+        if len(self.dG) == self.memory:  # the oldest difference leaves
+            gram = gram[1:, 1:]
+        self.dZ.append(dz)
+        self.dG.append(dg)
+        row = numpy.array([float(self.xp.vdot(d, dg)) for d in self.dG])
+        m = len(row)
+        grown = numpy.zeros((m, m))
+        grown[: m - 1, : m - 1] = gram
+        grown[m - 1, :], grown[:, m - 1] = row, row
+        self.gram = grown
 
 
 def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, memory,
@@ -120,17 +170,14 @@ def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, mem
     >>> bool(abs(np.cos(z[0]) - z[0]) < 1e-10), report.iterations < 15
     (True, True)
     """
-    dZ: deque = deque(maxlen=memory)
-    dG: deque = deque(maxlen=memory)
+    history = GramHistory(problem.xp, memory)
 
     def accelerated_step(iteration, current):
         following = problem.evaluate(anderson_step(
-            problem.xp, current.z, current.residual, dZ, dG,
-            damping=damping, regularization=regularization,
+            problem.xp, current.z, current.residual, history.dZ, history.dG,
+            damping=damping, regularization=regularization, gram=history.gram,
         ))
-        if memory:
-            dZ.append(following.z - current.z)
-            dG.append(following.residual - current.residual)
+        history.append(following.z - current.z, following.residual - current.residual)
         return following
 
     return iterate("anderson", problem, z0, callback=callback, advance=accelerated_step,

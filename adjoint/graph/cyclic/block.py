@@ -10,7 +10,7 @@ import numpy as np
 
 import solvers
 from adjoint.errors import ConvergenceError, ConvergenceWarning, InvalidArgumentError, SingularSystemError
-from adjoint.graph.cyclic.forward import solve_forward, sweep
+from adjoint.graph.cyclic.forward import observed_contraction, solve_forward, sweep
 from adjoint.graph.cyclic.linear_solve import solve_block_linear
 from adjoint.graph.cyclic.spectral import reduced_jacobian
 from adjoint.graph.cyclic.state import BlockState
@@ -104,7 +104,8 @@ def _linear_block(block, lins, rhs, settings, block_report, transpose):
         )
     try:
         x, outer, report = solve_block_linear(block, lins, rhs, method, settings, transpose,
-                                              getattr(block_report, "assembled", None))
+                                              getattr(block_report, "assembled", None),
+                                              observed_contraction(getattr(block_report, "forward", None)))
     except np.linalg.LinAlgError as e:
         raise SingularSystemError(
             f"I - J_BB of the cyclic component {_names(block)} is singular at the solution, so "

@@ -18,7 +18,8 @@ from adjoint.graph.cyclic.state import BlockState
 from adjoint.graph.cyclic.substitution import forward_substitute_block
 from adjoint.graph.linearisation import argument_values, evaluate, linearise
 from adjoint.graph.local_partials import reduced_jacobian_matrix
-from adjoint.graph.settings import resolve_forward_method
+from adjoint.graph.settings import AUTO_PICARD_RATE, PROBE_STEPS, resolve_forward_method
+from solvers.tolerance import ITERATIVE_MAXITER
 
 
 def initial_iterates(graph, block, values, check_finite):
@@ -85,10 +86,13 @@ def solve_forward(graph, block, values, method, settings, residual=False):
             return np.full_like(vec, np.nan)
         return state.pack(new)
 
+    probe = False
     if method == "auto":
         _, local, _ = sweep(graph, block, values, iterates, settings.check_finite)
         total = sum(np.size(v) for v in local.values())
         method = resolve_forward_method(method, total, residual)
+        # a large derivative-free solve: Picard first, Anderson only if Picard crawls
+        probe = method == "anderson" and settings.sweep == "jacobi" and not settings.forward_options
     needs = solvers.capabilities(method, "nonlinear")
     # A Gauss–Seidel map has other derivatives than the Jacobi map that Newton linearises.
     gauss_seidel = settings.sweep == "gauss_seidel" and needs.derivative_free
@@ -98,7 +102,10 @@ def solve_forward(graph, block, values, method, settings, residual=False):
     if needs.needs_jvp:
         options["jvp"] = _reduced_jvp(graph, block, values, state, settings.check_finite)
     solve = monitored(solvers.solve_fixed_point, settings, block, "forward")
-    z, report = solve(method, F, state.pack(iterates), **settings.tolerances(), **options)
+    if probe:
+        z, report = _picard_then_anderson(solve, F, state.pack(iterates), settings)
+    else:
+        z, report = solve(method, F, state.pack(iterates), **settings.tolerances(), **options)
     z = state.unpack(z)
     if not np.all(np.isfinite(np.concatenate([np.ravel(v) for v in z.values()]))):
         z = iterates  # the report says why; values stay finite for the error message
@@ -106,6 +113,46 @@ def solve_forward(graph, block, values, method, settings, residual=False):
     for t in block.iterates:  # the iterates hold the solution itself, not one more sweep of it
         lins[t].value = np.asarray(z[t], dtype=np.float64).reshape(np.shape(lins[t].value))
     return lins, report
+
+
+def observed_contraction(report):
+    """The rate at which a Picard solve's residual fell over its last steps, or ``None``.
+
+    Picard's residual falls by the spectral radius of ``∂F/∂T`` per step, and the adjoint
+    (and tangent) fixed-point iteration contracts at the same rate: ``forward="auto"`` and
+    ``adjoint="auto"`` read it to choose between Picard and Anderson, fixed point and GMRES.
+    """
+    if report is None or report.method != "fixed_point":
+        return None
+    history = [r for r in report.residuals[-PROBE_STEPS:] if r > 0]
+    if len(history) < 2:
+        return 0.0 if report.converged else None  # converged at once: as fast as it gets
+    return float((history[-1] / history[0]) ** (1.0 / (len(history) - 1)))
+
+
+def _picard_then_anderson(solve, F, start, settings):
+    """``forward="auto"`` on a large block: ``PROBE_STEPS`` Picard steps, then Picard or Anderson.
+
+    Picard goes on where its residual fell by at most ``AUTO_PICARD_RATE`` per step (each of
+    its steps is one evaluation of the map and nothing else); Anderson takes over from the
+    last iterate where it fell more slowly. The report is that of the whole solve.
+    """
+    tolerances = settings.tolerances()
+    budget = tolerances.get("maxiter") or solvers.Tolerance.nonlinear().with_default_maxiter(ITERATIVE_MAXITER).maxiter
+    probe_budget = min(PROBE_STEPS, budget)
+    z, first = solve("fixed_point", F, start, **{**tolerances, "maxiter": probe_budget})
+    rate = observed_contraction(first)
+    if first.converged or first.code == "diverged" or budget <= probe_budget:
+        return z, first
+    method = "fixed_point" if rate is not None and rate <= AUTO_PICARD_RATE else "anderson"
+    z, second = solve(method, F, z, **{**tolerances, "maxiter": budget - first.iterations})
+    report = solvers.SolveReport(
+        method=method, converged=second.converged, iterations=first.iterations + second.iterations,
+        residual=second.residual, residuals=first.residuals + second.residuals,
+        reason=f"{second.reason} (forward='auto': {method} after {first.iterations} Picard steps at rate {rate:.2g})",
+        exact=True, evaluations=first.evaluations + second.evaluations, code=second.code,
+    )
+    return z, report
 
 
 def _reduced_jvp(graph, block, values, state, check_finite):

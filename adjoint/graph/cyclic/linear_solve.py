@@ -29,7 +29,7 @@ from adjoint.graph.local_partials import assemble
 from adjoint.graph.settings import resolve_linear_method
 
 
-def solve_block_linear(block, lins, rhs, method, settings, transpose, assembled=None):
+def solve_block_linear(block, lins, rhs, method, settings, transpose, assembled=None, contraction=None):
     """Solve ``(I - J_BB)ᵀ x = rhs`` (``transpose``) or ``(I - J_BB) x = rhs`` on a cyclic block.
 
     Parameters
@@ -47,6 +47,8 @@ def solve_block_linear(block, lins, rhs, method, settings, transpose, assembled=
     assembled : dict, optional
         Where the assembled ``J_BB`` of a matrix method is kept between solves on the same
         ``lins`` (a Jacobian takes one solve per row or column; assembling is the costly part).
+    contraction : float, optional
+        The forward Picard solve's observed rate, for ``"auto"`` (``resolve_linear_method``).
 
     Returns
     -------
@@ -78,7 +80,7 @@ def solve_block_linear(block, lins, rhs, method, settings, transpose, assembled=
     """
     shapes = {n: lins[n].value.shape for n in block.nodes}
     rhs = {n: None if rhs.get(n) is None else np.broadcast_to(rhs[n], shapes[n]) for n in block.nodes}
-    method = resolve_linear_method(method, sum(lins[n].value.size for n in block.nodes))
+    method = resolve_linear_method(method, sum(lins[n].value.size for n in block.nodes), contraction)
     solve = monitored(solvers.solve_linear, settings, block, "adjoint" if transpose else "tangent")
     options = {**settings.tolerances(), **settings.linear_options_for(method)}
     capabilities = solvers.capabilities(method, "linear")

@@ -98,7 +98,9 @@ def back_substitute_block(block, lins, seeds, rhs):
             g = lam[name] = plus(rhs.get(name), lam.get(name))
         if g is None:
             continue
-        for a, c in zip(lins[name].args, lins[name].vjp(g)):
+        # only the arguments inside the block: the outer ones' VJPs (a parameter's) are not used here
+        inside = tuple(k for k, a in enumerate(lins[name].args) if a in members)
+        for a, c in zip(lins[name].args, lins[name].vjp(g, inside)):
             if c is None or a not in members:
                 continue
             accumulate(into_iterates if a in is_iterate else lam, a, c)
