@@ -5,6 +5,7 @@ import os
 import time
 
 import cases
+import deq_cases
 from timing import machine
 
 
@@ -26,6 +27,8 @@ class Suite:
             "pure_chain": lambda: cases.graph_case(self, 1, big, "Generated pure chain"),
             "cyclic": lambda: cases.cyclic_case(self, big),
             "graph_route": lambda: cases.graph_route_case(self, 10_000 if quick else 25_000),
+            "deq": lambda: [r for width in ((64, 256) if quick else (64, 256, 1024))
+                            for r in deq_cases.deq_case(self, width, cases._optional, cases.row, cases._check)],
             # last: it changes how malloc behaves for the rest of the process
             "mlp_malloc": lambda: cases.mlp_case(self, keep_freed_memory=True),
         }

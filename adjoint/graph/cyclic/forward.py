@@ -88,8 +88,11 @@ def solve_forward(graph, block, values, method, settings, residual=False):
 
     probe = False
     if method == "auto":
-        _, local, _ = sweep(graph, block, values, iterates, settings.check_finite)
-        total = sum(np.size(v) for v in local.values())
+        if set(block.nodes) == set(block.iterates):  # every node's size is known: no evaluation
+            total = sum(np.size(v) for v in iterates.values())
+        else:
+            _, local, _ = sweep(graph, block, values, iterates, settings.check_finite)
+            total = sum(np.size(v) for v in local.values())
         method = resolve_forward_method(method, total, residual)
         # a large derivative-free solve: Picard first, Anderson only if Picard crawls
         probe = method == "anderson" and settings.sweep == "jacobi" and not settings.forward_options
