@@ -25,6 +25,10 @@ class BlockState:
         """One vector from ``parts`` (node -> array); a missing or ``None`` part is zero."""
         if not self.names:
             return np.zeros(0)
+        if len(self.names) == 1:  # one node (a fixed point): its values as they are, no copy
+            part = parts.get(self.names[0])
+            if part.__class__ is np.ndarray and part.dtype == np.float64 and part.shape == self.shapes[0]:
+                return part.reshape(-1)  # the solvers never write into the vectors they are given
         return np.concatenate([np.ravel(zeros_or(parts.get(t), s)) for t, s in zip(self.names, self.shapes)])
 
     def unpack(self, vec):
