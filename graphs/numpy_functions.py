@@ -183,6 +183,8 @@ def sparse_matmul(A, x):
 def numpy_when_plain(np_func, name=None):
     """Decorate a traced function: ``np_func`` itself (all of numpy's arguments) where nothing is traced.
 
+    ``name`` is the function's public name, for messages (default ``adjoint.numpy.<name>``).
+
     With a traced argument the traced function runs, and a keyword it does not take is an
     error naming the function and the keyword (not a ``TypeError`` from deep inside, nor a
     silent drop). ``adjoint.numpy`` applies it to every traced function it exports.
@@ -203,7 +205,7 @@ def numpy_when_plain(np_func, name=None):
 
     def wrap(traced_impl):
         accepted = _keywords(traced_impl)
-        label = name or np_func.__name__
+        label = name or f"adjoint.numpy.{np_func.__name__}"
 
         @functools.wraps(traced_impl)
         def function(*args, **kwargs):
@@ -213,7 +215,7 @@ def numpy_when_plain(np_func, name=None):
                 for key in kwargs:
                     if key not in accepted:
                         raise UnsupportedFunctionError(
-                            f"adjoint.numpy.{label} does not take {key}= on traced values; its traced "
+                            f"{label} does not take {key}= on traced values; its traced "
                             f"version takes {', '.join(sorted(accepted)) or 'no keyword arguments'}: drop "
                             f"{key}= or apply it after differentiating"
                         )

@@ -47,7 +47,7 @@ def _plain_values_are_numpys():
         if name in _OWN_ON_PLAIN_VALUES or isinstance(ours, Primitive) or hasattr(ours, "numpy_function"):
             continue  # a primitive calls numpy's ufunc on plain values already; a decorated one is done
         if callable(theirs) and ours is not theirs:
-            names[name] = numpy_when_plain(theirs, name)(ours)
+            names[name] = numpy_when_plain(theirs, f"adjoint.numpy.{name}")(ours)
 
 
 _plain_values_are_numpys()

@@ -25,7 +25,7 @@ from adjoint.pytree import tree_flatten, tree_unflatten
 from adjoint.tape.vjp import make_vjp
 from graphs.errors import MissingRuleError, UnsupportedFunctionError
 from graphs.primitive import def_variadic, primitive
-from graphs.rules.special import any_traced, plain_value
+from graphs.tape import holds_traced, plain_value
 
 __all__ = ["odeint"]
 
@@ -113,7 +113,7 @@ def odeint(func, y0, t, args=(), **kwargs):
     if not isinstance(args, tuple):
         args = (args,)
     leaves, treedef = tree_flatten(args)
-    if not any_traced(y0, t, *leaves):
+    if not holds_traced((y0, t, *leaves)):
         return scipy.integrate.odeint(func, y0, t, args=args, **kwargs)
     if kwargs.get("full_output"):
         raise UnsupportedFunctionError("scipy.integrate.odeint: full_output=True cannot be traced")

@@ -27,7 +27,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from graphs.primitive import defjvp, defvjp, primitive
-from graphs.rules.special import any_traced, plain_value
+from graphs.tape import holds_traced, plain_value
 
 __all__ = ["convolve"]
 
@@ -142,6 +142,6 @@ def convolve(A, B, axes=None, dot_axes=((), ()), mode="full"):
     if mode not in _MODES:
         raise ValueError(f"convolve: mode {mode!r} is not one of 'valid', 'full', 'same'")
     conv, dot = _layout(np.ndim(plain_value(A)), np.ndim(plain_value(B)), axes, dot_axes)
-    if not any_traced(A, B):
+    if not holds_traced((A, B)):
         return _convolve_impl(A, B, conv, dot, mode)
     return _convolve(A, B, axes=conv, dot_axes=dot, mode=mode)

@@ -21,7 +21,7 @@ import scipy.linalg as sla
 
 from ..errors import UnsupportedFunctionError
 from ..primitive import defjvp, defvjp, primitive
-from ..tape import Traced, plain_value
+from ..tape import holds_traced, plain_value
 from . import shapes
 from .broadcasting import is_complex, unbroadcast
 from .linalg import matmul
@@ -36,10 +36,6 @@ SCIPY_ALL = ["solve_triangular", "cho_factor", "cho_solve", "sqrtm", "solve_sylv
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-def _any_traced(*xs):
-    return any(x.__class__ is Traced for x in xs)
-
 
 def _T(x):
     """``x`` with its last two axes swapped."""
@@ -114,7 +110,7 @@ def inv(a):
     >>> float(adjoint.grad(lambda x: inv(x)[0, 0])(np.array([[2.0]]))[0, 0])
     -0.25
     """
-    return _inv(a) if _any_traced(a) else np.linalg.inv(a)
+    return _inv(a) if holds_traced(a) else np.linalg.inv(a)
 
 
 _solve = primitive(np.linalg.solve, "linalg_solve")
@@ -151,7 +147,7 @@ def solve(a, b):
     >>> adjoint.grad(lambda b: solve(2.0 * np.eye(2), b).sum())(np.ones(2))
     array([0.5, 0.5])
     """
-    return _solve(a, b) if _any_traced(a, b) else np.linalg.solve(a, b)
+    return _solve(a, b) if holds_traced((a, b)) else np.linalg.solve(a, b)
 
 
 _det = primitive(np.linalg.det, "linalg_det")
@@ -170,7 +166,7 @@ def det(a):
     array([[3., 0.],
            [0., 2.]])
     """
-    return _det(a) if _any_traced(a) else np.linalg.det(a)
+    return _det(a) if holds_traced(a) else np.linalg.det(a)
 
 
 _logabsdet = primitive(lambda x: np.linalg.slogdet(x)[1], "linalg_slogdet")
@@ -188,7 +184,7 @@ def slogdet(a):
     >>> np.diagonal(adjoint.grad(lambda x: slogdet(x)[1])(np.diag([-2.0, 4.0])))
     array([-0.5 ,  0.25])
     """
-    if not _any_traced(a):
+    if not holds_traced(a):
         return np.linalg.slogdet(a)
     plain = np.linalg.slogdet(plain_value(a))
     return type(plain)(plain[0], _logabsdet(a))
@@ -230,7 +226,7 @@ def cholesky(a, /, *, upper=False):
     >>> adjoint.grad(lambda a: cholesky(a)[0, 0])(np.array([[4.0]]))
     array([[0.25]])
     """
-    if not _any_traced(a):
+    if not holds_traced(a):
         return np.linalg.cholesky(a, upper=upper)
     L = _cholesky(a)
     return _H(L) if upper else L
@@ -300,7 +296,7 @@ def eigh(a, UPLO="L"):
     array([[0., 0.],
            [0., 1.]])
     """
-    if not _any_traced(a):
+    if not holds_traced(a):
         return np.linalg.eigh(a, UPLO)
     result = np.linalg.eigh(np.zeros((1, 1)))
     return type(result)(_eigh_w(a, UPLO=UPLO), _eigh_v(a, UPLO=UPLO))
@@ -315,7 +311,7 @@ def eigvalsh(a, UPLO="L"):
     >>> eigvalsh(np.diag([2.0, 1.0]))
     array([1., 2.])
     """
-    return _eigh_w(a, UPLO=UPLO) if _any_traced(a) else np.linalg.eigvalsh(a, UPLO)
+    return _eigh_w(a, UPLO=UPLO) if holds_traced(a) else np.linalg.eigvalsh(a, UPLO)
 
 
 _eig_w = primitive(lambda x: np.linalg.eig(x)[0], "linalg_eig_values")
@@ -374,7 +370,7 @@ def eig(a):
     array([[1., 0.],
            [0., 0.]])
     """
-    if not _any_traced(a):
+    if not holds_traced(a):
         return np.linalg.eig(a)
     result = np.linalg.eig(np.zeros((1, 1)))
     return type(result)(_eig_w(a), _eig_v(a))
@@ -389,7 +385,7 @@ def eigvals(a):
     >>> eigvals(np.diag([2.0, 1.0]))
     array([2., 1.])
     """
-    return _eig_w(a) if _any_traced(a) else np.linalg.eigvals(a)
+    return _eig_w(a) if holds_traced(a) else np.linalg.eigvals(a)
 
 
 # --- svd ----------------------------------------------------------------------------------
@@ -514,7 +510,7 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     array([[1., 0.],
            [0., 0.]])
     """
-    if not _any_traced(a):
+    if not holds_traced(a):
         return np.linalg.svd(a, full_matrices, compute_uv, hermitian)
     if not compute_uv:
         return _svd_s(a)
@@ -533,7 +529,7 @@ def svdvals(x, /):
     >>> svdvals(np.diag([1.0, -3.0]))
     array([3., 1.])
     """
-    return _svd_s(x) if _any_traced(x) else np.linalg.svdvals(x)
+    return _svd_s(x) if holds_traced(x) else np.linalg.svdvals(x)
 
 
 # --- norm ---------------------------------------------------------------------------------
@@ -594,7 +590,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
         from ..numpy_functions import array
 
         x = array(x)
-    if not _any_traced(x):
+    if not holds_traced(x):
         return np.linalg.norm(x, ord, axis, keepdims)
     nd = np.ndim(x)
     if axis is None:
@@ -622,7 +618,7 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
     >>> float(vector_norm(np.ones((2, 2))))
     2.0
     """
-    if not _any_traced(x):
+    if not holds_traced(x):
         return np.linalg.vector_norm(x, axis=axis, keepdims=keepdims, ord=ord)
     if axis is None:
         r = _vector_norm(shapes.reshape(x, shape=(-1,)), ord, 0, False)
@@ -639,7 +635,7 @@ def matrix_norm(x, /, *, keepdims=False, ord="fro"):
     >>> float(matrix_norm(np.eye(2), ord="nuc"))
     2.0
     """
-    if not _any_traced(x):
+    if not holds_traced(x):
         return np.linalg.matrix_norm(x, keepdims=keepdims, ord=ord)
     return _matrix_norm(x, ord, (-2, -1), keepdims)
 
@@ -680,7 +676,7 @@ def pinv(a, rcond=None, hermitian=False, **kwargs):
         kwargs["rcond"] = rcond
     if hermitian:
         kwargs["hermitian"] = hermitian
-    return _pinv(a, **kwargs) if _any_traced(a) else np.linalg.pinv(a, **kwargs)
+    return _pinv(a, **kwargs) if holds_traced(a) else np.linalg.pinv(a, **kwargs)
 
 
 _qr_q = primitive(lambda a: np.linalg.qr(a)[0], "linalg_qr_q")
@@ -731,7 +727,7 @@ def qr(a, mode="reduced"):
     array([[-0.6],
            [-0.8]])
     """
-    if not _any_traced(a):
+    if not holds_traced(a):
         return np.linalg.qr(a, mode)
     m, n = np.shape(a)[-2:]
     if m < n or mode not in ("reduced", "r", "complete") or (mode == "complete" and m != n):
@@ -754,7 +750,7 @@ def matrix_power(a, n):
     >>> adjoint.grad(lambda a: matrix_power(a, 3)[0, 0])(np.array([[2.0]]))
     array([[12.]])
     """
-    if not _any_traced(a):
+    if not holds_traced(a):
         return np.linalg.matrix_power(a, n)
     n = int(n)
     shape = np.shape(a)
@@ -781,7 +777,7 @@ def multi_dot(arrays, *, out=None):
     >>> multi_dot([np.ones(2), np.eye(2), np.ones(2)])
     np.float64(2.0)
     """
-    if not _any_traced(*arrays):
+    if not holds_traced((*arrays,)):
         return np.linalg.multi_dot(arrays, out=out)
     return functools.reduce(_mm, arrays)
 
@@ -795,7 +791,7 @@ def matrix_transpose(x, /):
     >>> matrix_transpose(np.arange(2.0)[None]).shape
     (2, 1)
     """
-    return _T(x) if _any_traced(x) else np.linalg.matrix_transpose(x)
+    return _T(x) if holds_traced(x) else np.linalg.matrix_transpose(x)
 
 
 # --- scipy.linalg -------------------------------------------------------------------------
@@ -847,7 +843,7 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
     >>> solve_triangular(np.array([[2.0, 0.0], [1.0, 1.0]]), np.array([2.0, 2.0]), lower=True)
     array([1., 1.])
     """
-    if not _any_traced(a, b):
+    if not holds_traced((a, b)):
         return sla.solve_triangular(a, b, trans=trans, lower=lower, unit_diagonal=unit_diagonal,
                                     overwrite_b=overwrite_b, check_finite=check_finite)
     code = _trans_code(trans)
@@ -867,7 +863,7 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
     >>> cho_factor(np.array([[4.0]]))
     (array([[2.]]), False)
     """
-    if not _any_traced(a):
+    if not holds_traced(a):
         return sla.cho_factor(a, lower=lower, overwrite_a=overwrite_a, check_finite=check_finite)
     n = np.shape(a)[-1]
     L = _cholesky(a)
@@ -886,7 +882,7 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
     array([0.5])
     """
     c, lower = c_and_lower
-    if not _any_traced(c, b):
+    if not holds_traced((c, b)):
         return sla.cho_solve((c, lower), b, overwrite_b=overwrite_b, check_finite=check_finite)
     n = np.shape(c)[-1]
     L = c * _tri_mask(n) if lower else _T(c * _tri_mask(n, lower=False))
@@ -915,7 +911,7 @@ def sqrtm(A, disp=True, blocksize=64):
     >>> adjoint.grad(lambda a: sqrtm(a)[0, 0])(np.array([[4.0]]))
     array([[0.25]])
     """
-    if not _any_traced(A):
+    if not holds_traced(A):
         return sla.sqrtm(A)
     return _sqrtm(A)
 
@@ -946,7 +942,7 @@ def solve_sylvester(a, b, q):
     >>> solve_sylvester(np.eye(1), np.eye(1), np.array([[4.0]]))
     array([[2.]])
     """
-    return _solve_sylv(a, b, q) if _any_traced(a, b, q) else sla.solve_sylvester(a, b, q)
+    return _solve_sylv(a, b, q) if holds_traced((a, b, q)) else sla.solve_sylvester(a, b, q)
 
 
 def solve_banded(l_and_u, ab, b, overwrite_ab=False, overwrite_b=False, check_finite=True):
@@ -958,7 +954,7 @@ def solve_banded(l_and_u, ab, b, overwrite_ab=False, overwrite_b=False, check_fi
     >>> solve_banded((0, 0), np.array([[2.0, 4.0]]), np.array([2.0, 2.0]))
     array([1. , 0.5])
     """
-    if not _any_traced(ab, b):
+    if not holds_traced((ab, b)):
         return sla.solve_banded(l_and_u, ab, b, overwrite_ab=overwrite_ab, overwrite_b=overwrite_b,
                                 check_finite=check_finite)
     lo, up = l_and_u

@@ -25,7 +25,7 @@ import scipy.special as sc
 
 from ..errors import UnsupportedFunctionError
 from ..primitive import primitive
-from ..tape import Traced
+from ..tape import Traced, holds_traced, plain_value
 from .elementwise_declaration import defelementwise
 
 __all__ = [
@@ -149,18 +149,6 @@ defelementwise(pdtr, None, lambda ans, k, mu: -_poisson_pmf_at_floor(k, mu))
 
 
 # --- Compositions ------------------------------------------------------------------------
-def any_traced(*args):
-    """Whether any of ``args`` is traced (the functions of ``adjoint.scipy`` are scipy's otherwise)."""
-    return any(a.__class__ is Traced for a in args)
-
-
-def plain_value(x):
-    """The plain value under every level of tracing of ``x``."""
-    while x.__class__ is Traced:
-        x = x.value
-    return x
-
-
 def multigammaln(a, d):
     """``scipy.special.multigammaln``: the log of the multivariate gamma function, differentiable in ``a``.
 
@@ -170,7 +158,7 @@ def multigammaln(a, d):
     >>> round(float(adjoint.grad(multigammaln)(4.5, 2)), 12) == round(float(digamma(4.5) + digamma(4.0)), 12)
     True
     """
-    if not any_traced(a, d):
+    if not holds_traced((a, d)):
         return sc.multigammaln(a, d)
     if d.__class__ is Traced:
         raise UnsupportedFunctionError("scipy.special.multigammaln: the dimension d cannot be differentiated")
@@ -193,7 +181,7 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     >>> bool(np.allclose(adjoint.grad(logsumexp)(x), np.exp(x) / np.exp(x).sum()))
     True
     """
-    if not any_traced(a, b):
+    if not holds_traced((a, b)):
         return sc.logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign)
     if isinstance(axis, list):
         axis = tuple(axis)

@@ -16,25 +16,25 @@ True
 import numpy as np
 import scipy.stats
 
-from graphs.rules.special import any_traced, gammaln, plain_value, xlogy
+from graphs.numpy_functions import numpy_when_plain
+from graphs.rules.special import gammaln, xlogy
+from graphs.tape import plain_value
 
 __all__ = ["pdf", "logpdf", "rvs"]
 
 rvs = scipy.stats.dirichlet.rvs
 
 
+@numpy_when_plain(scipy.stats.dirichlet.logpdf, "adjoint.scipy.stats.dirichlet.logpdf")
 def logpdf(x, alpha):
     """``scipy.stats.dirichlet.logpdf``."""
-    if not any_traced(x, alpha):
-        return scipy.stats.dirichlet.logpdf(x, alpha)
     scipy.stats.dirichlet.logpdf(plain_value(x), plain_value(alpha))  # scipy's checks of x and alpha
     log_normaliser = gammaln(np.sum(alpha)) - np.sum(gammaln(alpha))
     terms = xlogy(alpha - 1.0, np.transpose(x))  # (K,) or (N, K)
     return log_normaliser + np.sum(terms, axis=-1)
 
 
+@numpy_when_plain(scipy.stats.dirichlet.pdf, "adjoint.scipy.stats.dirichlet.pdf")
 def pdf(x, alpha):
     """``scipy.stats.dirichlet.pdf``."""
-    if not any_traced(x, alpha):
-        return scipy.stats.dirichlet.pdf(x, alpha)
     return np.exp(logpdf(x, alpha))

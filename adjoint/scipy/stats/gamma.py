@@ -14,29 +14,28 @@ Examples
 import numpy as np
 import scipy.stats
 
-from graphs.rules.special import any_traced, gammainc, gammaln, plain_value, xlogy
+from graphs.numpy_functions import numpy_when_plain
+from graphs.rules.special import gammainc, gammaln, xlogy
+from graphs.tape import plain_value
 
 __all__ = ["pdf", "logpdf", "cdf"]
 
 
+@numpy_when_plain(scipy.stats.gamma.logpdf, "adjoint.scipy.stats.gamma.logpdf")
 def logpdf(x, a, loc=0.0, scale=1.0):
     """``scipy.stats.gamma.logpdf``."""
-    if not any_traced(x, a, loc, scale):
-        return scipy.stats.gamma.logpdf(x, a, loc, scale)
     y = (x - loc) / scale
     density = xlogy(a - 1.0, y) - y - gammaln(a) - np.log(scale)
     return np.where(plain_value(y) >= 0, density, -np.inf)
 
 
+@numpy_when_plain(scipy.stats.gamma.pdf, "adjoint.scipy.stats.gamma.pdf")
 def pdf(x, a, loc=0.0, scale=1.0):
     """``scipy.stats.gamma.pdf``."""
-    if not any_traced(x, a, loc, scale):
-        return scipy.stats.gamma.pdf(x, a, loc, scale)
     return np.exp(logpdf(x, a, loc, scale))
 
 
+@numpy_when_plain(scipy.stats.gamma.cdf, "adjoint.scipy.stats.gamma.cdf")
 def cdf(x, a, loc=0.0, scale=1.0):
     """``scipy.stats.gamma.cdf``; ``a`` cannot be differentiated."""
-    if not any_traced(x, a, loc, scale):
-        return scipy.stats.gamma.cdf(x, a, loc, scale)
     return gammainc(a, np.maximum((x - loc) / scale, 0.0))

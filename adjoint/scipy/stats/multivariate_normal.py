@@ -19,7 +19,8 @@ import scipy.stats
 from scipy.stats._multivariate import _PSD
 
 from graphs.errors import UnsupportedFunctionError
-from graphs.rules.special import any_traced, plain_value
+from graphs.numpy_functions import numpy_when_plain
+from graphs.tape import holds_traced, plain_value
 
 __all__ = ["pdf", "logpdf", "entropy"]
 
@@ -60,14 +61,13 @@ def _squeezed(out):
     return np.squeeze(out) if np.ndim(plain_value(out)) else out
 
 
+@numpy_when_plain(scipy.stats.multivariate_normal.logpdf, "adjoint.scipy.stats.multivariate_normal.logpdf")
 def logpdf(x, mean=None, cov=1, allow_singular=False):
     """``scipy.stats.multivariate_normal.logpdf``."""
-    if not any_traced(x, mean, cov):
-        return scipy.stats.multivariate_normal.logpdf(x, mean, cov, allow_singular=allow_singular)
     d, mean, cov = _parameters(mean, cov)
     dev = _points(x, d) - mean
     if allow_singular:
-        if any_traced(cov):
+        if holds_traced(cov):
             raise UnsupportedFunctionError(
                 "scipy.stats.multivariate_normal.logpdf: with allow_singular=True the covariance "
                 "cannot be differentiated (it may be singular)")
@@ -82,17 +82,15 @@ def logpdf(x, mean=None, cov=1, allow_singular=False):
     return _squeezed(-0.5 * (d * _LOG_2PI + logdet + maha))
 
 
+@numpy_when_plain(scipy.stats.multivariate_normal.pdf, "adjoint.scipy.stats.multivariate_normal.pdf")
 def pdf(x, mean=None, cov=1, allow_singular=False):
     """``scipy.stats.multivariate_normal.pdf``."""
-    if not any_traced(x, mean, cov):
-        return scipy.stats.multivariate_normal.pdf(x, mean, cov, allow_singular=allow_singular)
     return np.exp(logpdf(x, mean, cov, allow_singular))
 
 
+@numpy_when_plain(scipy.stats.multivariate_normal.entropy, "adjoint.scipy.stats.multivariate_normal.entropy")
 def entropy(mean=None, cov=1):
     """``scipy.stats.multivariate_normal.entropy``: differentiable in ``cov``."""
-    if not any_traced(mean, cov):
-        return scipy.stats.multivariate_normal.entropy(mean, cov)
     d, _, cov = _parameters(mean, cov)
     _, logdet = np.linalg.slogdet(cov)
     return 0.5 * (d * (1.0 + _LOG_2PI) + logdet)

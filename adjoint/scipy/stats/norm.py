@@ -14,51 +14,46 @@ True
 import numpy as np
 import scipy.stats
 
-from graphs.rules.special import any_traced, log_ndtr, ndtr
+from graphs.numpy_functions import numpy_when_plain
+from graphs.rules.special import log_ndtr, ndtr
 
 __all__ = ["pdf", "logpdf", "cdf", "logcdf", "sf", "logsf"]
 
 _HALF_LOG_2PI = 0.5 * np.log(2.0 * np.pi)
 
 
+@numpy_when_plain(scipy.stats.norm.logpdf, "adjoint.scipy.stats.norm.logpdf")
 def logpdf(x, loc=0.0, scale=1.0):
     """``scipy.stats.norm.logpdf``."""
-    if not any_traced(x, loc, scale):
-        return scipy.stats.norm.logpdf(x, loc, scale)
     z = (x - loc) / scale
     return -0.5 * z * z - np.log(scale) - _HALF_LOG_2PI
 
 
+@numpy_when_plain(scipy.stats.norm.pdf, "adjoint.scipy.stats.norm.pdf")
 def pdf(x, loc=0.0, scale=1.0):
     """``scipy.stats.norm.pdf``."""
-    if not any_traced(x, loc, scale):
-        return scipy.stats.norm.pdf(x, loc, scale)
     return np.exp(logpdf(x, loc, scale))
 
 
+@numpy_when_plain(scipy.stats.norm.cdf, "adjoint.scipy.stats.norm.cdf")
 def cdf(x, loc=0.0, scale=1.0):
     """``scipy.stats.norm.cdf``."""
-    if not any_traced(x, loc, scale):
-        return scipy.stats.norm.cdf(x, loc, scale)
     return ndtr((x - loc) / scale)
 
 
+@numpy_when_plain(scipy.stats.norm.logcdf, "adjoint.scipy.stats.norm.logcdf")
 def logcdf(x, loc=0.0, scale=1.0):
     """``scipy.stats.norm.logcdf``."""
-    if not any_traced(x, loc, scale):
-        return scipy.stats.norm.logcdf(x, loc, scale)
     return log_ndtr((x - loc) / scale)
 
 
+@numpy_when_plain(scipy.stats.norm.sf, "adjoint.scipy.stats.norm.sf")
 def sf(x, loc=0.0, scale=1.0):
     """``scipy.stats.norm.sf``."""
-    if not any_traced(x, loc, scale):
-        return scipy.stats.norm.sf(x, loc, scale)
     return ndtr((loc - x) / scale)
 
 
+@numpy_when_plain(scipy.stats.norm.logsf, "adjoint.scipy.stats.norm.logsf")
 def logsf(x, loc=0.0, scale=1.0):
     """``scipy.stats.norm.logsf``."""
-    if not any_traced(x, loc, scale):
-        return scipy.stats.norm.logsf(x, loc, scale)
     return log_ndtr((loc - x) / scale)

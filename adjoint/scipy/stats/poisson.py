@@ -12,36 +12,35 @@ import numpy as np
 import scipy.stats
 
 from graphs.errors import UnsupportedFunctionError
-from graphs.rules.special import any_traced, gammaln, pdtr, plain_value, xlogy
+from graphs.numpy_functions import numpy_when_plain
+from graphs.rules.special import gammaln, pdtr, xlogy
+from graphs.tape import holds_traced, plain_value
 
 __all__ = ["pmf", "logpmf", "cdf"]
 
 
 def _counts(k, name):
-    if any_traced(k):
+    if holds_traced(k):
         raise UnsupportedFunctionError(f"scipy.stats.poisson.{name}: the count k cannot be differentiated")
     return np.asarray(k, dtype=float) if not np.isscalar(k) else float(k)
 
 
+@numpy_when_plain(scipy.stats.poisson.logpmf, "adjoint.scipy.stats.poisson.logpmf")
 def logpmf(k, mu, loc=0):
     """``scipy.stats.poisson.logpmf``; ``-inf`` off the support (negative or fractional ``k``)."""
-    if not any_traced(k, mu, loc):
-        return scipy.stats.poisson.logpmf(k, mu, loc)
     k = _counts(k, "logpmf") - loc
     mass = xlogy(k, mu) - gammaln(k + 1.0) - mu
     return np.where((k >= 0) & (k == np.floor(k)) & (plain_value(mu) >= 0), mass, -np.inf)
 
 
+@numpy_when_plain(scipy.stats.poisson.pmf, "adjoint.scipy.stats.poisson.pmf")
 def pmf(k, mu, loc=0):
     """``scipy.stats.poisson.pmf``."""
-    if not any_traced(k, mu, loc):
-        return scipy.stats.poisson.pmf(k, mu, loc)
     return np.exp(logpmf(k, mu, loc))
 
 
+@numpy_when_plain(scipy.stats.poisson.cdf, "adjoint.scipy.stats.poisson.cdf")
 def cdf(k, mu, loc=0):
     """``scipy.stats.poisson.cdf``."""
-    if not any_traced(k, mu, loc):
-        return scipy.stats.poisson.cdf(k, mu, loc)
     k = np.floor(_counts(k, "cdf") - loc)
     return np.where(k >= 0, pdtr(np.maximum(k, 0.0), mu), 0.0)

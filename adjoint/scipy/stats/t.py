@@ -14,36 +14,33 @@ Examples
 import numpy as np
 import scipy.stats
 
-from graphs.rules.special import any_traced, gammaln, stdtr
+from graphs.numpy_functions import numpy_when_plain
+from graphs.rules.special import gammaln, stdtr
 
 __all__ = ["pdf", "logpdf", "cdf", "logcdf"]
 
 
+@numpy_when_plain(scipy.stats.t.logpdf, "adjoint.scipy.stats.t.logpdf")
 def logpdf(x, df, loc=0.0, scale=1.0):
     """``scipy.stats.t.logpdf``."""
-    if not any_traced(x, df, loc, scale):
-        return scipy.stats.t.logpdf(x, df, loc, scale)
     z = (x - loc) / scale
     return (gammaln((df + 1.0) / 2.0) - gammaln(df / 2.0) - 0.5 * np.log(df * np.pi)
             - (df + 1.0) / 2.0 * np.log1p(z * z / df) - np.log(scale))
 
 
+@numpy_when_plain(scipy.stats.t.pdf, "adjoint.scipy.stats.t.pdf")
 def pdf(x, df, loc=0.0, scale=1.0):
     """``scipy.stats.t.pdf``."""
-    if not any_traced(x, df, loc, scale):
-        return scipy.stats.t.pdf(x, df, loc, scale)
     return np.exp(logpdf(x, df, loc, scale))
 
 
+@numpy_when_plain(scipy.stats.t.cdf, "adjoint.scipy.stats.t.cdf")
 def cdf(x, df, loc=0.0, scale=1.0):
     """``scipy.stats.t.cdf``; ``df`` cannot be differentiated."""
-    if not any_traced(x, df, loc, scale):
-        return scipy.stats.t.cdf(x, df, loc, scale)
     return stdtr(df, (x - loc) / scale)
 
 
+@numpy_when_plain(scipy.stats.t.logcdf, "adjoint.scipy.stats.t.logcdf")
 def logcdf(x, df, loc=0.0, scale=1.0):
     """``scipy.stats.t.logcdf``; ``df`` cannot be differentiated."""
-    if not any_traced(x, df, loc, scale):
-        return scipy.stats.t.logcdf(x, df, loc, scale)
     return np.log(cdf(x, df, loc, scale))
