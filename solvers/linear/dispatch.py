@@ -12,7 +12,7 @@ from ..report import SolveReport
 from ..settings import quoted, require_callback
 from ..tolerance import Tolerance
 from ..vectors import as_vector
-from . import bicgstab, cg, direct, fixed_point, gmres, lgmres, minres, neumann, petsc
+from . import bicgstab, direct, fixed_point, gmres, lgmres, neumann, petsc, symmetric_krylov
 from .system import LinearSystem
 
 #: The linear methods, in the order :func:`solvers.linear_methods` gives them.
@@ -21,8 +21,8 @@ LINEAR = Registry("linear", [
     Method("gmres", gmres),
     Method("bicgstab", bicgstab),
     Method("lgmres", lgmres),
-    Method("minres", minres),
-    Method("cg", cg),
+    Method("minres", symmetric_krylov, fixed={"algorithm": "minres"}),
+    Method("cg", symmetric_krylov, fixed={"algorithm": "cg"}),
     Method("petsc", petsc),
     Method("fixed_point", fixed_point),
     Method("neumann", neumann),
@@ -74,7 +74,7 @@ def solve_linear(method, K, b, *, x0=None, rtol=None, atol=None, maxiter=None,
         ``"minres"``, ``"cg"``
             scipy's MINRES (symmetric ``I - K``, e.g. a Hessian or a KKT
             matrix) and conjugate gradients (symmetric positive definite)
-            (:mod:`solvers.linear.minres`, :mod:`solvers.linear.cg`).
+            (:mod:`solvers.linear.symmetric_krylov`).
         ``"petsc"``
             PETSc's KSP (petsc4py), in one process or distributed over MPI;
             options ``ksp_type``, ``pc_type``, ``options`` (:mod:`solvers.linear.petsc`).
