@@ -23,12 +23,14 @@ from graphs.tape import Tape, Traced
 class LinearisedConstraint:
     """``f_i`` traced at its arguments: its ``value`` and its VJP / JVP per argument position."""
 
-    __slots__ = ("name", "args", "tape", "leaves", "out", "value", "_needed")
+    # block_positions: the argument positions inside the node's cyclic block, found once by the
+    # block's back-substitution (``adjoint.graph.cyclic.substitution``)
+    __slots__ = ("name", "args", "tape", "leaves", "out", "value", "_needed", "block_positions")
 
     def __init__(self, name, args, tape, leaves, out, value):
         self.name, self.args, self.tape, self.leaves = name, args, tape, leaves
         self.out, self.value = out, value
-        self._needed = {}
+        self._needed, self.block_positions = {}, None
 
     def vjp(self, g, positions=None):
         """Per argument position ``(∂f/∂z_arg)ᵀ g``, or ``None`` where f does not depend on it.
@@ -67,12 +69,12 @@ class PrimitiveLinearisation:
     tracing would have made; it is built on first use.
     """
 
-    __slots__ = ("name", "args", "value", "prim", "full", "params", "ans", "positions", "_tape")
+    __slots__ = ("name", "args", "value", "prim", "full", "params", "ans", "positions", "_tape", "block_positions")
 
     def __init__(self, name, args, value, prim, full, params, ans, positions):
         self.name, self.args, self.value, self.prim = name, args, value, prim
         self.full, self.params, self.ans, self.positions = full, params, ans, positions
-        self._tape = None
+        self._tape, self.block_positions = None, None
 
     def vjp(self, g, positions=None):
         """Per argument position ``(∂f/∂z_arg)ᵀ g``, as ``back_substitute`` on the tape would give.

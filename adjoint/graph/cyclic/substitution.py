@@ -99,8 +99,10 @@ def back_substitute_block(block, lins, seeds, rhs):
         if g is None:
             continue
         # only the arguments inside the block: the outer ones' VJPs (a parameter's) are not used here
-        inside = tuple(k for k, a in enumerate(lins[name].args) if a in members)
-        for a, c in zip(lins[name].args, lins[name].vjp(g, inside)):
+        lin = lins[name]
+        if lin.block_positions is None:  # once per node, not once per iteration
+            lin.block_positions = tuple(k for k, a in enumerate(lin.args) if a in members)
+        for a, c in zip(lin.args, lin.vjp(g, lin.block_positions)):
             if c is None or a not in members:
                 continue
             accumulate(into_iterates if a in is_iterate else lam, a, c)
