@@ -39,15 +39,20 @@ def solve_block(graph, block, values, settings):
     lins, report = forward_block(graph, block, values, settings)
     block_report = BlockReport(block.nodes, block.iterates, report)
     block_report.reduced_jacobian = reduced_jacobian(block, lins)
-    block_report.residuals = tuple(n for n in block.nodes if graph.nodes[n].get("residual") is not None)
+    block_report.residuals = residual_nodes(graph, block)
     block_report.newton_step_ratio = lambda: _newton_step_ratio(graph, block, values, lins, settings)
     return lins, block_report
+
+
+def residual_nodes(graph, block):
+    """The block's nodes defined by residual constraints (``add_residual``)."""
+    return tuple(n for n in block.nodes if graph.nodes[n].get("residual") is not None)
 
 
 def forward_block(graph, block, values, settings):
     """Solve the block's constraints; ``(linearisations at the solution, report)``."""
     method = method_for(settings.forward, block, "forward")
-    residual = any(graph.nodes[n].get("residual") is not None for n in block.nodes)
+    residual = bool(residual_nodes(graph, block))
     lins, report = solve_forward(graph, block, values, method, settings, residual)
     if not report.converged:
         form = (" The solvers see a residual constraint F = 0 as the fixed point z = z - F(z): their "
@@ -94,7 +99,7 @@ def tangent_block(block, lins, outer, settings, block_report):
 def _linear_block(block, lins, rhs, settings, block_report, transpose):
     phase, unknowns = ("adjoint", "multipliers") if transpose else ("tangent", "tangents")
     method = method_for(settings.adjoint, block, settings.linear_kind)
-    residuals = getattr(block_report, "residuals", ())
+    residuals = block_report.residuals
     if residuals and solvers.capabilities(resolve_linear_method(method, 0), "linear").needs_contraction:
         raise InvalidArgumentError(
             f"{settings.linear_kind}={method!r} iterates x <- b + Kᵀx, which needs a contraction, but the "
@@ -104,8 +109,8 @@ def _linear_block(block, lins, rhs, settings, block_report, transpose):
         )
     try:
         x, outer, report = solve_block_linear(block, lins, rhs, method, settings, transpose,
-                                              getattr(block_report, "assembled", None),
-                                              observed_contraction(getattr(block_report, "forward", None)))
+                                              block_report.assembled,
+                                              observed_contraction(block_report.forward))
     except np.linalg.LinAlgError as e:
         raise SingularSystemError(
             f"I - J_BB of the cyclic component {_names(block)} is singular at the solution, so "
@@ -138,7 +143,7 @@ def _refuse_singular_point(block, lins, rhs, x, report, settings, block_report, 
     the solution keeps more than ``FOLD_RATIO`` of its residual (linear, not quadratic,
     convergence). A regular but ill-conditioned solution passes the second test.
     """
-    test = getattr(block_report, "newton_step_ratio", None)
+    test = block_report.newton_step_ratio
     if test is None:
         return
     tolerance = solvers.Tolerance.nonlinear(**settings.tolerances())
