@@ -24,7 +24,7 @@ from adjoint.errors import InvalidArgumentError
 from adjoint.graph.solution import BlockReport
 from adjoint.implicit.root import root
 from adjoint.pytree import flatten
-from adjoint.tape.jvp import make_jvp
+from adjoint.tape.jvp import jacobian, make_jvp
 from adjoint.tape.vjp import make_vjp
 from graphs.tape import plain_value
 
@@ -133,7 +133,7 @@ def argmin(g, z0, *params, method="newton", constraints=None, adjoint="auto", rt
     plain_params = _plain(params)
     optimizer = None
     if METHODS[method] is not None:
-        optimizer = _scipy_minimize(g, constraints, start, plain_params, METHODS[method], rtol)
+        optimizer = _scipy_minimize(g, constraints, start, plain_params, METHODS[method])
         start = optimizer.x.reshape(shape)
     if constraints is None:
         z_star, block = root(_gradient_of(g), start, *params, forward="newton", full_output=True, **settings)
@@ -181,14 +181,19 @@ def _kkt_residual(g, h, shape, n):
 def _least_squares_multipliers(g, h, z, params):
     """The ``ν`` that best satisfies ``∇g + (∂h/∂z)ᵀ ν = 0`` at ``z``: Newton's starting multipliers."""
     gradient = np.ravel(_gradient_of(g)(z, *params))
-    vjp, value = make_vjp(lambda z: anp.ravel(h(z, *params)))(z)
-    rows = [np.ravel(vjp(e)) for e in np.eye(np.size(value))]
-    return -np.linalg.lstsq(np.array(rows).T, gradient, rcond=None)[0]
+    return -np.linalg.lstsq(_constraint_jacobian(h, z, params).T, gradient, rcond=None)[0]
 
 
-def _scipy_minimize(g, h, z0, params, method, rtol):
+def _constraint_jacobian(h, z, params):
+    """``∂h/∂z`` at ``z`` as an ``m × n`` array (``n`` entries of ``z``, ``m`` constraints)."""
+    J = jacobian(lambda z: anp.ravel(h(z, *params)))(z)
+    return np.reshape(J, (-1, np.size(z)))
+
+
+def _scipy_minimize(g, h, z0, params, method):
     """``scipy.optimize.minimize`` of ``g`` from ``z0`` with this library's gradient (and Hessian products)."""
     shape = z0.shape
+    gradient = _gradient_of(g)
 
     def fun(x):
         vjp, value = make_vjp(lambda z: g(z, *params))(x.reshape(shape))
@@ -196,7 +201,6 @@ def _scipy_minimize(g, h, z0, params, method, rtol):
         return float(value), np.ravel(vjp(np.ones(())))
 
     def hessp(x, p):
-        gradient = _gradient_of(g)
         return np.ravel(make_jvp(lambda z: gradient(z, *params))(x.reshape(shape))(p.reshape(shape))[1])
 
     options = {"jac": True}
@@ -205,12 +209,8 @@ def _scipy_minimize(g, h, z0, params, method, rtol):
     elif method == "L-BFGS-B":
         options.update(options={"gtol": 1e-10, "ftol": 1e-15, "maxiter": 15000})
     else:  # SLSQP, with the equality constraints and their Jacobian
-        def constraint_jacobian(x):
-            vjp, value = make_vjp(lambda z: anp.ravel(h(z, *params)))(x.reshape(shape))
-            return np.array([np.ravel(vjp(e)) for e in np.eye(np.size(value))])
-
         options.update(constraints={"type": "eq", "fun": lambda x: np.ravel(h(x.reshape(shape), *params)),
-                                    "jac": constraint_jacobian},
+                                    "jac": lambda x: _constraint_jacobian(h, x.reshape(shape), params)},
                        options={"ftol": 1e-12, "maxiter": 1000})
     return scipy.optimize.minimize(fun, z0.ravel(), method=method, **options)
 
