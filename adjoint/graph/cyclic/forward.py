@@ -152,7 +152,8 @@ def _picard_then_anderson(solve, F, start, settings):
     report = solvers.SolveReport(
         method=method, converged=second.converged, iterations=first.iterations + second.iterations,
         residual=second.residual, residuals=first.residuals + second.residuals,
-        reason=f"{second.reason} (forward='auto': {method} after {first.iterations} Picard steps at rate {rate:.2g})",
+        reason=f"{second.reason} (forward='auto': {method} after {first.iterations} Picard steps at rate "
+               f"{'unknown' if rate is None else format(rate, '.2g')})",
         exact=True, evaluations=first.evaluations + second.evaluations, code=second.code,
     )
     return z, report
