@@ -168,13 +168,14 @@ def as_float(x):
     return a if a.dtype.kind in "fc" else a.astype(np.float64)
 
 
-def like(g, x):
+def like(g, x, fresh=False):
     """The cotangent ``g`` in the form of ``x``, ``None`` meaning zero.
 
     A float for a Python float ``x`` (``np.complex128`` for a complex one), else an array of
     ``x``'s shape and dtype (float64 for an integer or boolean ``x``): a copy, it never
-    aliases a buffer of the caller. The cotangent of a real ``x`` is the real part of a
-    complex ``g`` (autograd's ``match_complex``). A GPU array stays on its device.
+    aliases a buffer of the caller, unless ``fresh`` says that no one else holds ``g``
+    (``adjoint.tape.reverse.made_here``) and ``g`` already has that form. The cotangent
+    of a real ``x`` is the real part of a complex ``g`` (autograd's ``match_complex``). A GPU array stays on its device.
 
     Examples
     --------
@@ -199,9 +200,11 @@ def like(g, x):
         return float(np.real(g))
     dtype = cotangent_dtype(x)
     if dtype.kind != "c" and np.iscomplexobj(g):
-        g = np.real(g)
+        g, fresh = np.real(g), False  # a view of the complex array: copied below
     if isinstance(x, np.generic):  # a numpy scalar: autograd's gradient is a scalar of its type
         return dtype.type(g)
+    if fresh and g.__class__ is np.ndarray and g.dtype == dtype and g.shape == np.shape(x):
+        return g
     return np.array(np.broadcast_to(g, np.shape(x)), dtype=dtype)
 
 

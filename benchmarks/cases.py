@@ -9,7 +9,16 @@ import time
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
-from programs import NumpyOps, RandomProgram, mlp_init, mlp_loss, scalar_chain
+from programs import (
+    NumpyOps,
+    RandomProgram,
+    gp_negative_log_likelihood,
+    lstm_init,
+    lstm_loss,
+    mlp_init,
+    mlp_loss,
+    scalar_chain,
+)
 from timing import best_of
 
 import adjoint
@@ -122,7 +131,68 @@ def mlp_case(cfg, keep_freed_memory=False):
     for name, t in times.items():
         goal = "<= 2.5" if name.startswith("adjoint") else None
         rows.append(row(case, f"{name} / numpy forward", t / t_fwd, goal=goal))
+    t_plan, t_hand = times["adjoint compiled plan"], times["numpy, hand-written forward + backward"]
+    return rows + [
+        row(case, "compiled plan / hand-written numpy forward + backward", t_plan / t_hand, goal="<= 1.05"),
+        row(case, "adjoint.grad / compiled plan", times["adjoint.grad"] / t_plan, goal=">= 1.3",
+            note=f"plan {t_plan * 1e3:.1f} ms, grad {times['adjoint.grad'] * 1e3:.1f} ms"),
+    ]
+
+
+def array_program_case(cfg, name):
+    """An LSTM or a GP likelihood: ``adjoint.grad`` and the compiled plan beside autograd and JAX.
+
+    ``"lstm"``: input 32, hidden 128, batch 64, 20 steps. ``"gp"``: the negative log marginal
+    likelihood of 400 points in its three log hyperparameters (Cholesky factor and solve).
+    """
+    rng = np.random.default_rng(0)
+    if name == "lstm":
+        case = "LSTM, input 32, hidden 128, batch 64, 20 steps"
+        args = (lstm_init(32, 128, rng), rng.standard_normal((20, 64, 32)))
+        program = lstm_loss
+    else:
+        case = "GP marginal likelihood, 400 points (cholesky, solve)"
+        x = np.sort(rng.uniform(-3, 3, 400))
+        args = (np.array([-0.5, 0.0, -2.0]), x, np.sin(2 * x) + 0.1 * rng.standard_normal(400))
+        program = gp_negative_log_likelihood
+    reps = max(cfg.repeats, 7)
+    loss = lambda *a: program(*a, anp)  # noqa: E731
+    grad = adjoint.grad(loss)
+    plan = adjoint.compile(loss, *args)
+    reference = _flat_leaves(grad(*args))
+    _check(_flat_leaves(plan(*args)), reference, f"plan vs grad on the {name}")
+    times = {"adjoint.grad": best_of(lambda: grad(*args), reps),
+             "adjoint compiled plan": best_of(lambda: plan(*args), reps)}
+    autograd = _optional("autograd")
+    if autograd is not None:
+        import autograd.numpy as agnp
+
+        ag = autograd.grad(lambda *a: program(*a, agnp))
+        _check(_flat_leaves(ag(*args)), reference, f"autograd vs adjoint on the {name}")
+        times["autograd.grad"] = best_of(lambda: ag(*args), reps)
+    jax = _optional("jax")
+    if jax is not None:
+        jax.config.update("jax_enable_x64", True)
+        import jax.numpy as jnp
+
+        jargs = jax.tree_util.tree_map(jnp.asarray, args)
+        jg = jax.jit(jax.grad(lambda *a: program(*a, jnp)))
+        _check(_flat_leaves(jg(*jargs)), reference, f"JAX vs adjoint on the {name}", rtol=1e-8)
+        times["JAX jit(grad)"] = best_of(lambda: jax.block_until_ready(jg(*jargs)), reps)
+    t_plan = times["adjoint compiled plan"]
+    rows = [row(case, "compiled plan: value and gradient", t_plan, "s", note=plan.reason.split("; ")[-1])]
+    for label, t in times.items():
+        if label != "adjoint compiled plan":
+            rows.append(row(case, f"{label} / compiled plan", t / t_plan,
+                            goal=">= 1.3" if label == "adjoint.grad" else None, note=f"{t * 1e3:.1f} ms"))
     return rows
+
+
+def _flat_leaves(tree):
+    """The float leaves of a tuple / list tree as one vector."""
+    if isinstance(tree, (list, tuple)):
+        return np.concatenate([_flat_leaves(t) for t in tree])
+    return np.ravel(np.asarray(tree, dtype=float))
 
 
 def hvp_case(cfg):

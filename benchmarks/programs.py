@@ -101,3 +101,31 @@ def mlp_loss(params, x, y, np_):
     W, b = params[-1]
     out = h @ W + b
     return np_.mean((out - y) ** 2)
+
+
+def lstm_init(n_in, n_hidden, rng):
+    """Input, recurrent weights and bias of an LSTM cell, the four gates side by side."""
+    return (rng.standard_normal((n_in, 4 * n_hidden)) / np.sqrt(n_in),
+            rng.standard_normal((n_hidden, 4 * n_hidden)) / np.sqrt(n_hidden), np.zeros(4 * n_hidden))
+
+
+def lstm_loss(params, xs, np_):
+    """Sum of squares of an LSTM's last hidden state over the sequence ``xs`` (time first)."""
+    Wx, Wh, b = params
+    n = Wh.shape[0]
+    h = c = np_.zeros((xs.shape[1], n))
+    for x in xs:
+        z = x @ Wx + h @ Wh + b
+        i, f, o = (1.0 / (1.0 + np_.exp(-z[:, k * n:(k + 1) * n])) for k in range(3))
+        c = f * c + i * np_.tanh(z[:, 3 * n:])
+        h = o * np_.tanh(c)
+    return np_.sum(h * h)
+
+
+def gp_negative_log_likelihood(theta, x, y, np_):
+    """A GP's negative log marginal likelihood (squared-exponential kernel, log length
+    scale, log signal and log noise in ``theta``), by a Cholesky factor and a solve."""
+    d = x[:, None] - x[None, :]
+    K = np_.exp(2 * theta[1]) * np_.exp(-0.5 * d * d / np_.exp(2 * theta[0])) + np_.exp(2 * theta[2]) * np_.eye(len(x))
+    L = np_.linalg.cholesky(K)
+    return 0.5 * np_.dot(y, np_.linalg.solve(K, y)) + np_.sum(np_.log(np_.diagonal(L, axis1=-1, axis2=-2)))

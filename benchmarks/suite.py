@@ -22,6 +22,8 @@ class Suite:
             "chain": lambda: cases.chain_case(self),
             "mlp": lambda: cases.mlp_case(self),
             "hvp": lambda: cases.hvp_case(self),
+            "lstm": lambda: cases.array_program_case(self, "lstm"),
+            "gp": lambda: cases.array_program_case(self, "gp"),
             "graph": lambda: cases.graph_case(self, 1000, big // 1000, "Generated program")
             + cases.spsolve_case(self, big),
             "pure_chain": lambda: cases.graph_case(self, 1, big, "Generated pure chain"),

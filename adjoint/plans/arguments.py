@@ -230,19 +230,21 @@ class CallArguments:
             args[a] = tree_unflatten(treedef, new)
         return tuple(args)
 
-    def gradients(self, grads):
+    def gradients(self, grads, fresh=None):
         """Per differentiated argument, the gradient leaves ``grads`` in that argument's form.
 
-        ``grads`` is a list (``None`` for zero) or, from the scalar engine, a float64 vector.
+        ``grads`` is a list (``None`` for zero) or, from the scalar engine, a float64 vector;
+        ``fresh`` says, per leaf, whether it may be handed out without a copy (``like``).
         """
         out, pos = [], 0
         vector = isinstance(grads, np.ndarray)
+        fresh = [False] * len(grads) if fresh is None else fresh
         for n, (treedef, leaves) in zip(self.n_differentiated, self.treedefs):
-            part = grads[pos:pos + n]
+            part, owned = grads[pos:pos + n], fresh[pos:pos + n]
             if vector and all(x.__class__ in SCALAR_LEAVES for x in leaves):
                 out.append(tree_unflatten(treedef, part.tolist()))  # Python floats, as grad gives
             else:
-                out.append(tree_unflatten(treedef, [like(g, x) for g, x in zip(part, leaves)]))
+                out.append(tree_unflatten(treedef, [like(g, x, f) for g, x, f in zip(part, leaves, owned)]))
             pos += n
         return out
 

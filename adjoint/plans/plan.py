@@ -16,12 +16,13 @@ import numpy as np
 from adjoint.errors import InvalidArgumentError
 from adjoint.plans.arguments import CallArguments
 from adjoint.plans.backend import as_backend_float, resolve_backend
+from adjoint.plans.gradient_program import gradient_replay
 from adjoint.plans.replay import GuardFailed, TapeProgram
 from adjoint.plans.scalar_engine import FORWARD_MODES, ScalarEngine
 from adjoint.plans.scalar_layout import ScalarLayout, scalar_graph_reason
 from adjoint.pytree import argnums, per_argnum, refuse_traced
 from adjoint.tape.grad import index_on
-from adjoint.tape.reverse import depends_on, gradient
+from adjoint.tape.reverse import depends_on, gradient, made_here, recorded_values
 from graphs.gc_pause import paused_gc
 from graphs.guards import replayable_guards
 from graphs.primitive import PRIMITIVES
@@ -35,6 +36,11 @@ ENGINES = ("auto", "tape", "scalar")
 # group costs a handful of numpy calls plus a few nanoseconds per node and edge.
 TAPE_STEP_COST, TAPE_EDGE_COST = 1.0e-6, 1.0e-6
 GROUP_COST, NODE_COST = 15e-6, 60e-9
+
+#: Arrays from this many entries (32 KB of float64) up make the tape engine record its
+#: backward pass and replay it into kept buffers (``adjoint.plans.gradient_program``):
+#: smaller arrays cost no page faults to allocate, and more records cost more Python.
+BUFFERED_BACKWARD_ENTRIES = 4096
 
 #: How many traces (guard outcomes) are kept per key before the oldest is dropped.
 MAX_VARIANTS = 8
@@ -112,7 +118,11 @@ def compile(fun, *example_args, argnum=0, engine="auto", forward="auto", backwar
 
     *Buffers and threads.* A plan keeps its intermediate arrays from call to call (fresh
     multi-MB arrays cost page faults each time), and the tape engine the records of its last
-    replay until the next call. A lock makes the calls of one plan take turns, so a plan may
+    replay until the next call. Where some array has ``BUFFERED_BACKWARD_ENTRIES`` entries or
+    more, the tape engine also records the backward pass (the rules trace) and replays
+    forward and backward as one program, its dead buffers reused, so that only the
+    gradients handed out are allocated; a backward pass that would add guards (``maximum``,
+    ``abs``, ``sort``: their rules compare values) keeps calling the rules instead. A lock makes the calls of one plan take turns, so a plan may
     be shared between threads (they do not run it in parallel: give each thread its own plan
     for that). Calling a plan from inside its own function raises an
     ``InvalidArgumentError``. Values and gradients it returns are never overwritten.
@@ -209,26 +219,26 @@ class Plan:
             variants = self._variants.get(call.key, [])
             for k, variant in enumerate(variants):
                 try:
-                    value, grads = variant.run(call)
+                    value, grads, fresh = variant.run(call)
                 except GuardFailed:
                     continue
                 variants.insert(0, variants.pop(k))
-                return self._result(variant, value, grads, call)
+                return self._result(variant, value, grads, fresh, call)
             if variants:
                 self.retraces += 1
             else:
                 self.compiles += 1
             variant, call = self._compile(args, positions, call, xp, kwargs)
-            value, grads = variant.run(call)
+            value, grads, fresh = variant.run(call)
             variants = self._variants.setdefault(call.key, [])
             variants.insert(0, variant)
             del variants[MAX_VARIANTS:]
-            return self._result(variant, value, grads, call)
+            return self._result(variant, value, grads, fresh, call)
 
-    def _result(self, variant, value, grads, call):
+    def _result(self, variant, value, grads, fresh, call):
         """Note the engine used; the gradients in the form of the arguments."""
         self.engine, self.reason = variant.engine, variant.reason
-        return value, per_argnum(self.argnum, call.gradients(grads))
+        return value, per_argnum(self.argnum, call.gradients(grads, fresh))
 
     # --- compiling ---------------------------------------------------------------------
     def _compile(self, args, positions, call, xp, kwargs):
@@ -245,7 +255,7 @@ class Plan:
             call.key = (xp.__name__, call.key)
             tape, out, inputs = self._trace(call, xp)
         n_diff = sum(call.n_differentiated)
-        return self._variant(tape, out, inputs, inputs[:n_diff], xp), call
+        return self._variant(tape, out, inputs, inputs[:n_diff], xp, call), call
 
     def _trace(self, call, xp=np):
         """Run ``fun`` on traced dynamic leaves: ``(tape, out, input record of each leaf)``."""
@@ -261,7 +271,7 @@ class Plan:
             )
         return tape, out, [t.index for t in traced]
 
-    def _variant(self, tape, out, inputs, differentiated, xp):
+    def _variant(self, tape, out, inputs, differentiated, xp, call):
         """The engine for one trace, chosen by the options and the cost model."""
         why_not = _not_replayable(tape, out)
         if why_not:
@@ -291,8 +301,20 @@ class Plan:
             engine = ScalarEngine(layout, program, backward=self.backward_option, forward=forward, xp=xp)
             program.records = None  # the layout holds what it needs; free the tape
             return _Variant("scalar", reason, engine, xp)
+        reason = reason or "engine='tape' was asked for"
+        if xp is np and _largest_value(program) >= BUFFERED_BACKWARD_ENTRIES:
+            replay = gradient_replay(self.fun, self.argnum, call, len(tape.guards))
+            if replay is not None:
+                return _Variant("tape", reason + "; the backward pass recorded and replayed into kept buffers",
+                                replay, xp)
         program.records = None
-        return _Variant("tape", reason or "engine='tape' was asked for", program, xp)
+        return _Variant("tape", reason, program, xp)
+
+
+def _largest_value(program):
+    """The most entries of a live array value of ``program``'s trace."""
+    return max((np.size(rec[4]) for rec, live in zip(program.records, program.live)
+                if live and rec[4].__class__ is np.ndarray), default=0)
 
 
 def _scalar_costs(layout, program):
@@ -313,11 +335,13 @@ class _Variant:
         self.engine, self.reason, self.runner, self.xp = engine, reason, runner, xp
 
     def run(self, call):
-        """``(value, gradient leaves)`` of ``call``; raises ``GuardFailed`` for another branch."""
+        """``(value, gradient leaves, which of them are fresh)`` of ``call`` (see
+        ``adjoint.tape.reverse.made_here``); raises ``GuardFailed`` for another branch."""
         if self.engine == "scalar":  # it converts the whole vector of inputs at once
-            return self.runner.value_and_grad(call.dynamic)
+            return (*self.runner.value_and_grad(call.dynamic), None)
         xp = self.xp
-        return self.runner.value_and_grad([as_backend_float(xp, v) for v in call.dynamic])
+        value, grads = self.runner.value_and_grad([as_backend_float(xp, v) for v in call.dynamic])
+        return value, grads, made_here(grads, self.runner.held())
 
 
 class _Retrace:
@@ -330,12 +354,13 @@ class _Retrace:
         self.plan, self.reason, self.xp = plan, reason, xp
 
     def run(self, call):
-        """``(value, gradient leaves)`` of ``call``, by tracing it."""
+        """``(value, gradient leaves, which of them are fresh)`` of ``call``, by tracing it."""
         tape, out, inputs = self.plan._trace(call, self.xp)
         differentiated = inputs[:sum(call.n_differentiated)]
         needed = depends_on(tape.records, differentiated) if len(differentiated) < len(inputs) else None
         index = index_on(out, tape)
-        return (out if index is None else out.value), gradient(tape, index, differentiated, needed)
+        grads = gradient(tape, index, differentiated, needed)
+        return (out if index is None else out.value), grads, made_here(grads, recorded_values(tape))
 
 
 def _not_replayable(tape, out):

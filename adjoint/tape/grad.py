@@ -6,7 +6,7 @@ import numpy as np
 
 from adjoint.errors import InvalidArgumentError, UnsupportedFunctionError
 from adjoint.pytree import argnums, as_float, flatten, like, per_argnum
-from adjoint.tape.reverse import back_substitute
+from adjoint.tape.reverse import back_substitute, made_here, recorded_values
 from graphs.gc_pause import paused_gc
 from graphs.tape import Tape, Traced, plain_value
 
@@ -117,11 +117,14 @@ def value_and_grad(fun, argnum=0):
             index = index_on(out, tape)
             inputs = [t.index for _, traced in leaves for t in traced]
             if index is None:
-                lam = iter([None] * len(inputs))
+                lam = [None] * len(inputs)
             else:  # seeded in the result's dtype, so that float32 code differentiates in float32 (as autograd)
                 multipliers = back_substitute(tape, {index: seed(value)})
-                lam = iter([multipliers[i] for i in inputs])
-        grads = [rebuild([like(next(lam), v) for v in values]) for (values, _), rebuild in zip(leaves, rebuilds)]
+                lam = [multipliers[i] for i in inputs]
+            fresh = iter(made_here(lam, recorded_values(tape)))
+        lam = iter(lam)
+        grads = [rebuild([like(next(lam), v, next(fresh)) for v in values])
+                 for (values, _), rebuild in zip(leaves, rebuilds)]
         return value, per_argnum(argnum, grads)
 
     return value_and_grad_fun

@@ -103,6 +103,64 @@ def gradient(tape, out, inputs, needed=None):
     return [lam[i] for i in inputs]
 
 
+def made_here(multipliers, held):
+    """Per multiplier, whether it is an array made for this call, which no one else holds.
+
+    Such an array (a VJP's result) can be handed to the caller as its gradient without a
+    copy; copying the gradient of an MLP's weights was a tenth of the time of ``grad``, as
+    each fresh multi-MB array faults its pages in. It is not one when its memory (the array
+    at the end of its chain of ``base``) is the memory of one of ``held`` (an input, a
+    constant, a plan's buffer), or of an earlier multiplier: the VJP of ``x + y`` gives both
+    the same array.
+
+    Parameters
+    ----------
+    multipliers : list
+        Arrays, scalars or ``None``.
+    held : iterable
+        What others hold: for a tape, ``recorded_values(tape)``.
+
+    Returns
+    -------
+    list of bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from graphs import Tape
+    >>> tape = Tape(); x = tape.input(np.ones(3))
+    >>> y = np.sum(np.sin(x) * x)
+    >>> lam = back_substitute(tape, {y.index: 1.0})
+    >>> made_here([lam[x.index], x.value, lam[x.index]], recorded_values(tape))
+    [True, False, False]
+    """
+    candidates = [g.__class__ is np.ndarray and g.flags.writeable for g in multipliers]
+    if not any(candidates):
+        return candidates
+    held = {id(_memory(v)) for v in held}
+    made = []
+    for c, g in zip(candidates, multipliers):
+        memory = _memory(g) if c else None
+        made.append(c and memory.__class__ is np.ndarray and id(memory) not in held)
+        held.add(id(memory))
+    return made
+
+
+def recorded_values(records):
+    """Every argument and value of the records (a tape, or a list with ``None`` entries skipped)."""
+    for rec in records.records if records.__class__ is Tape else records:
+        if rec is not None:
+            yield rec[4]
+            yield from rec[1]
+
+
+def _memory(x):
+    """The object that owns the memory of array ``x`` (``x`` itself for anything else)."""
+    while x.__class__ is np.ndarray and x.base is not None:
+        x = x.base
+    return x
+
+
 def depends_on(records, sources, live=None):
     """Per record, whether it depends on one of ``sources``: ``back_substitute``'s ``needed``.
 

@@ -201,14 +201,23 @@ def _phi(x):
 def _cholesky_vjp(g, L, a):
     # Murray (arXiv:1602.07527): S = L^-T Φ(Lᵀ g) L^-1, symmetrised.
     X = _phi(_mm(_T(L), g))
-    S = solve(_T(L), _T(solve(_T(L), _T(X))))
+    S = _T(_triangular_solve(L, _T(_triangular_solve(L, X, trans=1)), trans=1))
     return 0.5 * (S + _T(S))
 
 
 def _cholesky_jvp(t, L, a):
     # The adjoint of the VJP: dL = L Φ(L^-1 sym(t) L^-T).
     t = 0.5 * (t + _T(t))
-    return _mm(L, _phi(solve(L, _T(solve(L, _T(t))))))
+    return _mm(L, _phi(_triangular_solve(L, _T(_triangular_solve(L, _T(t))))))
+
+
+def _triangular_solve(L, b, trans=0):
+    """``L⁻¹ b`` (``L⁻ᵀ b`` for ``trans=1``) for a lower-triangular ``L``: a third of the work
+    of an LU solve. A stack of matrices, which scipy's ``solve_triangular`` does not take,
+    goes to ``solve``."""
+    if np.ndim(L) == 2:
+        return _solve_tri(L, b, trans=trans, lower=True)
+    return solve(_T(L) if trans else L, b)
 
 
 _cholesky = primitive(np.linalg.cholesky, "linalg_cholesky")
