@@ -44,9 +44,11 @@ def test_plan_agrees_with_grad_at_new_points(name, engine):
     assert plan.compiles == 1 and plan.retraces == 0
 
 
-@pytest.mark.parametrize("forward", ["levels", "sequential"])
-@pytest.mark.parametrize("backward", ["levels", "spsolve", "auto"])
+@pytest.mark.parametrize("forward", ["levels", "sequential", "compiled"])
+@pytest.mark.parametrize("backward", ["levels", "spsolve", "compiled", "auto"])
 def test_scalar_engine_modes_agree(forward, backward):
+    if "compiled" in (forward, backward):
+        pytest.importorskip("numba", reason="the compiled loops need numba (in the test extra)")
     rng = np.random.default_rng(2)
     plan = adjoint.compile(wide_program, *_wide_args(rng), engine="scalar", forward=forward, backward=backward)
     for _ in range(2):

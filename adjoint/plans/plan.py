@@ -14,6 +14,7 @@ import threading
 import numpy as np
 
 from adjoint.errors import InvalidArgumentError
+from adjoint.plans import scalar_interpreter
 from adjoint.plans.arguments import CallArguments
 from adjoint.plans.backend import as_backend_float, resolve_backend
 from adjoint.plans.gradient_program import gradient_replay
@@ -27,6 +28,8 @@ from graphs.gc_pause import paused_gc
 from graphs.guards import replayable_guards
 from graphs.primitive import PRIMITIVES
 from graphs.tape import Tape, Traced
+from solvers import compiled_loops
+from solvers.triangular import METHODS as TRIANGULAR_METHODS
 from solvers.triangular import TriangularPattern
 
 ENGINES = ("auto", "tape", "scalar")
@@ -36,6 +39,7 @@ ENGINES = ("auto", "tape", "scalar")
 # group costs a handful of numpy calls plus a few nanoseconds per node and edge.
 TAPE_STEP_COST, TAPE_EDGE_COST = 1.0e-6, 1.0e-6
 GROUP_COST, NODE_COST = 15e-6, 60e-9
+COMPILED_STEP_COST = 8e-9  # a node of the loop compiled by numba (adjoint.plans.scalar_interpreter)
 
 #: Arrays from this many entries (32 KB of float64) up make the tape engine record its
 #: backward pass and replay it into kept buffers (``adjoint.plans.gradient_program``):
@@ -70,13 +74,15 @@ def compile(fun, *example_args, argnum=0, engine="auto", forward="auto", backwar
         level and primitive (or record by record on narrow graphs such as chains), local
         partials one numpy call per group, and solves the assembled triangular adjoint
         system. ``"auto"`` picks by a cost model; ``plan.reason`` gives its estimates.
-    forward : {"auto", "levels", "sequential"}
+    forward : {"auto", "levels", "sequential", "compiled"}
         The forward pass of the ``"scalar"`` engine: one numpy call per level and primitive,
-        or record by record (narrow graphs); ``"auto"`` picks by the cost model.
-    backward : {"auto", "levels", "spsolve"}
+        record by record (narrow graphs), or one loop compiled by numba (if installed, and
+        for the primitives of ``adjoint.plans.scalar_interpreter.OPCODES``); ``"auto"``
+        picks by the cost model.
+    backward : {"auto", "levels", "spsolve", "compiled"}
         The triangular solve of the ``"scalar"`` engine: level by level with scatter-adds,
-        or ``scipy.sparse.linalg.spsolve_triangular``; ``"auto"`` times both on the first
-        call unless the cost model rules one out.
+        ``scipy.sparse.linalg.spsolve_triangular``, or back-substitution in a loop compiled
+        by numba; ``"auto"`` times those the cost model does not rule out on the first call.
     backend : {None, "numpy", "cupy"}
         The array library: ``None`` follows the arguments (cupy arrays select cupy).
         With ``"cupy"`` the scalar engine keeps its values, partials and triangular solve
@@ -122,10 +128,10 @@ def compile(fun, *example_args, argnum=0, engine="auto", forward="auto", backwar
     more, the tape engine also records the backward pass (the rules trace) and replays
     forward and backward as one program, its dead buffers reused, so that only the
     gradients handed out are allocated; a backward pass that would add guards (``maximum``,
-    ``abs``, ``sort``: their rules compare values) keeps calling the rules instead. A lock makes the calls of one plan take turns, so a plan may
-    be shared between threads (they do not run it in parallel: give each thread its own plan
-    for that). Calling a plan from inside its own function raises an
-    ``InvalidArgumentError``. Values and gradients it returns are never overwritten.
+    ``abs``, ``sort``: their rules compare values) keeps calling the rules instead. A lock
+    makes the calls of one plan take turns, so a plan may be shared between threads (they
+    do not run it in parallel: give each thread its own plan for that). Calling a plan from
+    inside its own function raises an ``InvalidArgumentError``. Values and gradients it returns are never overwritten.
 
     *Not replayable.* A function containing ``adjoint.fixed_point``, ``root`` or ``argmin`` (its
     solve is a one-off primitive of its trace), or a guard on traced values inside a container, is traced at
@@ -173,9 +179,9 @@ class Plan:
         if engine not in ENGINES:
             raise InvalidArgumentError(f"unknown engine {engine!r}; choose one of {ENGINES}")
         if forward not in ("auto",) + FORWARD_MODES:
-            raise InvalidArgumentError(f"unknown forward {forward!r}; choose 'auto', 'levels' or 'sequential'")
-        if backward not in ("auto", "levels", "spsolve"):
-            raise InvalidArgumentError(f"unknown backward {backward!r}; choose 'auto', 'levels' or 'spsolve'")
+            raise InvalidArgumentError(f"unknown forward {forward!r}; choose 'auto' or one of {FORWARD_MODES}")
+        if backward not in ("auto",) + TRIANGULAR_METHODS:
+            raise InvalidArgumentError(f"unknown backward {backward!r}; choose 'auto' or one of {TRIANGULAR_METHODS}")
         self.fun, self.argnum = fun, argnum
         self.engine_option, self.forward_option, self.backward_option = engine, forward, backward
         resolve_backend(backend, [])  # validates the name (and that cupy imports, if asked for)
@@ -287,11 +293,10 @@ class Plan:
             else:
                 layout = ScalarLayout(program)
                 tape_cost = TAPE_STEP_COST * len(program.steps) + TAPE_EDGE_COST * layout.rows.size
-                costs = _scalar_costs(layout, program)
-                if xp is not np:  # record by record is host Python: on a GPU, levels only
-                    costs.pop("sequential")
+                costs = _scalar_costs(layout, program, host=xp is np, asked=self.forward_option)
                 forward = min(costs, key=costs.get) if self.forward_option == "auto" else self.forward_option
-                scalar_cost = costs[forward]
+                # A pass asked for by name that cannot run here is refused by the engine, by name.
+                scalar_cost = costs.get(forward, min(costs.values()))
                 reason = (f"estimated {tape_cost * 1e3:.3g} ms by tape, {scalar_cost * 1e3:.3g} ms by "
                           f"the scalar engine with a {forward} forward pass ({layout.n_groups} groups, "
                           f"{layout.n_levels} levels, {layout.n_nodes} scalar nodes)")
@@ -317,15 +322,23 @@ def _largest_value(program):
                 if live and rec[4].__class__ is np.ndarray), default=0)
 
 
-def _scalar_costs(layout, program):
-    """Estimated seconds of the scalar engine by forward mode, backward included."""
+def _scalar_costs(layout, program, host=True, asked="auto"):
+    """Estimated seconds of the scalar engine by forward mode, backward included (on a GPU,
+    ``host=False``: levels only, the others being loops on the host). The compiled loop is
+    a candidate from ``WORTH_COMPILING`` nodes up, or when ``asked`` for."""
     entries = NODE_COST * (layout.n_nodes + layout.rows.size)
-    backward = min(TriangularPattern.estimate(layout.n_nodes, layout.rows.size, layout.n_levels).values())
-    return {
-        "levels": GROUP_COST * layout.n_groups + entries + backward,
-        "sequential": TAPE_STEP_COST * len(program.steps) + GROUP_COST * len(layout.prim_groups)
-        + entries + backward,
-    }
+    backward = TriangularPattern.estimate(layout.n_nodes, layout.rows.size, layout.n_levels)
+    if not host:
+        backward.pop("compiled", None)
+        return {"levels": GROUP_COST * layout.n_groups + entries + min(backward.values())}
+    backward = min(backward.values())
+    partials = GROUP_COST * len(layout.prim_groups) + entries + backward
+    costs = {"levels": GROUP_COST * layout.n_groups + entries + backward,
+             "sequential": TAPE_STEP_COST * len(program.steps) + partials}
+    big = layout.n_nodes >= compiled_loops.WORTH_COMPILING or asked == "compiled"
+    if big and scalar_interpreter.unsupported(layout) is None:
+        costs["compiled"] = COMPILED_STEP_COST * len(program.steps) + partials
+    return costs
 
 
 class _Variant:

@@ -17,14 +17,17 @@ import time
 
 import numpy as np
 
+from adjoint.plans import scalar_interpreter
 from adjoint.plans.replay import check_guards
 from adjoint.pytree import as_float
 from solvers.backend import array_namespace
 from solvers.triangular import METHODS, TriangularPattern
 
 #: ``"levels"``: one numpy call per level and primitive; ``"sequential"``: values record by
-#: record (for narrow graphs such as chains), partials one numpy call per primitive.
-FORWARD_MODES = ("levels", "sequential")
+#: record (for narrow graphs such as chains), partials one numpy call per primitive;
+#: ``"compiled"``: values by one loop compiled by numba (``adjoint.plans.scalar_interpreter``),
+#: partials one numpy call per primitive.
+FORWARD_MODES = ("levels", "sequential", "compiled")
 
 
 class ScalarEngine:
@@ -57,8 +60,13 @@ class ScalarEngine:
             raise ValueError(f"unknown backward method {backward!r}; choose 'auto' or one of {METHODS}")
         if forward not in FORWARD_MODES:
             raise ValueError(f"unknown forward mode {forward!r}; choose one of {FORWARD_MODES}")
-        if forward == "sequential" and xp is not np:
-            raise ValueError("the sequential forward pass runs on the host; use 'levels' with cupy")
+        if forward in ("sequential", "compiled") and xp is not np:
+            raise ValueError(f"the {forward} forward pass runs on the host; use 'levels' with cupy")
+        if forward == "compiled":
+            why_not = scalar_interpreter.unsupported(layout)
+            if why_not is not None:
+                raise ValueError(f"the compiled forward pass cannot run this program: {why_not}")
+            self._compiled = scalar_interpreter.CompiledForward(layout)
         self.layout, self.program, self.forward_mode, self.xp = layout, program, forward, xp
         self.pattern = TriangularPattern(layout.n_nodes, layout.rows, layout.cols, layout.level_starts)
         node = layout.node_of_record
@@ -80,6 +88,8 @@ class ScalarEngine:
         """Node values and the partials vector; raises ``GuardFailed`` if a guard fails."""
         if self.forward_mode == "sequential":
             return self._forward_sequential(inputs)
+        if self.forward_mode == "compiled":
+            return self._forward_compiled(inputs)
         return self._forward_levels(inputs)
 
     def _forward_sequential(self, inputs):
@@ -91,11 +101,25 @@ class ScalarEngine:
         v, buffers = self._workspace(np)
         N = layout.n_nodes
         v[:N] = np.fromiter((vals[r] for r in layout.record_of_node), dtype=np.float64, count=N)
-        for pg, B in zip(layout.prim_groups, buffers):
+        return v, self._gathered_partials(v, buffers)
+
+    def _forward_compiled(self, inputs):
+        """Values by the compiled loop, the guards checked after it, partials by primitive group."""
+        layout = self.layout
+        v, buffers = self._workspace(np)
+        v[:layout.n_inputs] = np.fromiter(inputs, dtype=np.float64, count=len(inputs))
+        self._compiled(v)
+        node = layout.node_of_record
+        check_guards(self.program.guards, lambda record: v[node[record]])
+        return v, self._gathered_partials(v, buffers)
+
+    def _gathered_partials(self, v, buffers):
+        """The partials, once every primitive group's arguments are gathered from the values."""
+        for pg, B in zip(self.layout.prim_groups, buffers):
             for k, index in enumerate(pg.args):
                 if not pg.constant[k]:
                     v.take(index, out=B[k], mode="clip")
-        return v, self._partials(np, v, buffers)
+        return self._partials(np, v, buffers)
 
     def _forward_levels(self, inputs):
         """Values one numpy call per level group, then the partials."""
@@ -227,7 +251,7 @@ class ScalarEngine:
         chosen = getattr(self, "_chosen", None)
         if chosen is not None:
             return chosen
-        candidates = self.pattern.candidates()
+        candidates = self.pattern.candidates(host=self.xp is np)
         if len(candidates) == 1:
             self._chosen = candidates[0]
             return self._chosen
