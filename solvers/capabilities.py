@@ -32,6 +32,10 @@ class LinearCapabilities:
         The method sums or iterates ``x <- b + K x``, which converges only when ``K`` is
         a contraction (spectral radius below 1): ``"fixed_point"``, ``"neumann"``,
         ``"jfb"``. The Krylov and direct methods need only ``I - K`` nonsingular.
+    true_residual : bool
+        The report's ``residual`` is that of the returned ``x``, computed as
+        ``b - (I - K) x`` with the operator itself (not a recurrence's estimate):
+        ``"fixed_point"``. A caller need not apply ``K`` once more to check it.
 
     Examples
     --------
@@ -46,6 +50,7 @@ class LinearCapabilities:
     gpu: bool = False
     needs_contraction: bool = False
     prefers_matrix: bool = False
+    true_residual: bool = False
 
     @property
     def matrix_free(self) -> bool:

@@ -78,7 +78,7 @@ def capabilities(name: str, kind: str) -> LinearCapabilities | NonlinearCapabili
     True
     >>> capabilities("jfb", "linear")  # doctest: +NORMALIZE_WHITESPACE
     LinearCapabilities(needs_matrix=False, exact=False, warm_start=False, gpu=True,
-                       needs_contraction=True, prefers_matrix=False)
+                       needs_contraction=True, prefers_matrix=False, true_residual=False)
     >>> capabilities("newton_krylov", "nonlinear")
     NonlinearCapabilities(needs_jacobian=False, needs_jvp=True, gpu=False)
     """

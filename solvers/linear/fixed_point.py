@@ -16,7 +16,7 @@ from ..settings import Option, require_damping
 from ..tolerance import ITERATIVE_MAXITER, Tolerance
 from .system import LinearSystem
 
-CAPABILITIES = LinearCapabilities(warm_start=True, gpu=True, needs_contraction=True)
+CAPABILITIES = LinearCapabilities(warm_start=True, gpu=True, needs_contraction=True, true_residual=True)
 OPTIONS = {"damping": Option(1.0, require_damping)}
 
 
@@ -56,13 +56,15 @@ def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback, damping):
     monitor = IterationMonitor(tolerance, callback)
 
     x = system.b.copy() if x0 is None else x0
-    r = system.residual(x)
+    y = system.b + system.apply(x)  # the next undamped iterate; its difference is the residual
+    r = y - x
     stop = monitor.start(x, float(xp.linalg.norm(r)), scale)
     iteration = 0
     while stop is None and iteration < tolerance.maxiter:
         iteration += 1
-        x = x + damping * r  # a new array: the monitor keeps references
-        r = system.residual(x)
+        x = y if damping == 1.0 else x + damping * r  # a new array: the monitor keeps references
+        y = system.b + system.apply(x)
+        r = y - x
         stop = monitor.record(iteration, x, float(xp.linalg.norm(r)), scale)
     report = monitor.report("fixed_point", stop, evaluations=system.applications)
     return monitor.best_x, report

@@ -51,6 +51,10 @@ def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, dam
     (array([2.]), True)
     """
     def picard_step(iteration, current):
+        if damping == 1.0:
+            # A copy of F(z), one pass over z where z + 1 * (F(z) - z) takes two; a copy, as
+            # a map that writes into one buffer would otherwise overwrite its own iterates.
+            return problem.evaluate(current.value.copy())
         return problem.evaluate(current.z + damping * current.residual)
 
     return iterate("fixed_point", problem, z0, callback=callback, advance=picard_step,

@@ -24,6 +24,8 @@ class Evaluation:
         ``norm(F(z) - z)``.
     scale : float
         ``norm(z)``, the scale of the tolerance rule.
+    value : array
+        ``F(z)`` itself: the next Picard iterate, with no further arithmetic.
 
     Examples
     --------
@@ -37,6 +39,7 @@ class Evaluation:
     residual: object
     residual_norm: float
     scale: float
+    value: object = None
 
 
 class FixedPointProblem:
@@ -97,12 +100,14 @@ class FixedPointProblem:
         >>> FixedPointProblem(lambda z: z + 1, np.zeros(1)).evaluate(np.zeros(1)).residual
         array([1.])
         """
-        residual = self.map(z) - z
+        value = self.map(z)
+        residual = value - z
         return Evaluation(
             z=z,
             residual=residual,
             residual_norm=float(self.xp.linalg.norm(residual)),
             scale=float(self.xp.linalg.norm(z)),
+            value=value,
         )
 
     def jacobian(self, z):

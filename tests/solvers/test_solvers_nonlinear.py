@@ -184,3 +184,19 @@ def test_newton_on_singular_jacobian_reports_the_iteration():
     # (I - J) = 1 - (2 z + 1) = -2 z, singular at z = 0
     assert not report.converged
     assert report.reason.startswith("singular Jacobian at iteration 1")
+
+
+@pytest.mark.parametrize("method", ["fixed_point", "anderson"])
+@pytest.mark.parametrize("damping", [1.0, 0.7])
+def test_a_map_writing_into_one_buffer_gets_the_right_fixed_point(method, damping):
+    buffer = np.empty(5)
+
+    def F(z):
+        np.multiply(np.cos(z), 0.5, out=buffer)  # the same array at every call
+        return buffer
+
+    options = {"damping": damping} if method == "fixed_point" else {}
+    z, report = solve_fixed_point(method, F, np.zeros(5), rtol=1e-12, **options)
+    assert report.converged
+    assert np.max(np.abs(z - 0.5 * np.cos(z))) < 1e-11
+    assert report.iterations > 3  # not a false convergence on a residual of zero

@@ -54,17 +54,17 @@ def test_every_registered_module_declares_solve_options_and_capabilities(registr
 
 # --- capabilities --------------------------------------------------------------------------
 LINEAR_CAPABILITIES = {
-    # name: (needs_matrix, exact, warm_start, gpu, needs_contraction, prefers_matrix)
-    "direct": (True, True, False, False, False, False),
-    "gmres": (False, True, True, False, False, False),
-    "bicgstab": (False, True, True, False, False, False),
-    "lgmres": (False, True, True, False, False, False),
-    "minres": (False, True, True, False, False, False),
-    "cg": (False, True, True, False, False, False),
-    "petsc": (False, True, True, False, False, True),
-    "fixed_point": (False, True, True, True, True, False),
-    "neumann": (False, False, False, True, True, False),
-    "jfb": (False, False, False, True, True, False),
+    # name: (needs_matrix, exact, warm_start, gpu, needs_contraction, prefers_matrix, true_residual)
+    "direct": (True, True, False, False, False, False, False),
+    "gmres": (False, True, True, False, False, False, False),
+    "bicgstab": (False, True, True, False, False, False, False),
+    "lgmres": (False, True, True, False, False, False, False),
+    "minres": (False, True, True, False, False, False, False),
+    "cg": (False, True, True, False, False, False, False),
+    "petsc": (False, True, True, False, False, True, False),
+    "fixed_point": (False, True, True, True, True, False, True),
+    "neumann": (False, False, False, True, True, False, False),
+    "jfb": (False, False, False, True, True, False, False),
 }
 NONLINEAR_CAPABILITIES = {
     # name: (needs_jacobian, needs_jvp, gpu)
@@ -82,10 +82,11 @@ def test_capability_tables_cover_every_method():
 
 @pytest.mark.parametrize("name", LINEAR_CAPABILITIES)
 def test_linear_capabilities(name):
-    needs_matrix, exact, warm_start, gpu, needs_contraction, prefers_matrix = LINEAR_CAPABILITIES[name]
+    needs_matrix, exact, warm_start, gpu, needs_contraction, prefers_matrix, true_residual = LINEAR_CAPABILITIES[name]
     caps = capabilities(name, "linear")
     assert caps == solvers.LinearCapabilities(needs_matrix=needs_matrix, exact=exact, warm_start=warm_start, gpu=gpu,
-                                              needs_contraction=needs_contraction, prefers_matrix=prefers_matrix)
+                                              needs_contraction=needs_contraction, prefers_matrix=prefers_matrix,
+                                              true_residual=true_residual)
     assert caps.matrix_free is not needs_matrix
     assert capabilities(name, kind="linear") is LinearSolver(name).capabilities
 
