@@ -403,8 +403,15 @@ def spsolve_case(cfg, n):
 
 
 # --- cyclic: PageRank-like ---------------------------------------------------------------
-def cyclic_case(cfg, n):
-    """``r = a P r + v`` with 10^6 unknowns: adjoint solve time / forward solve time."""
+def cyclic_case(cfg, n, local=False):
+    """``r = a P r + v`` with 10^6 unknowns: adjoint solve time / forward solve time.
+
+    ``P`` has 5 links per page: to random pages, or (``local``) to pages within 50 places,
+    as in a crawl-ordered web graph. The factors of ``I - 0.85 P`` fill in densely on the
+    random graph (SuperLU took 67 s at 10^4 unknowns); on the local one a fill-reducing
+    ordering (COLAMD) keeps them to about 15 times the nonzeros, and the ``direct`` adjoint
+    is measured beside GMRES.
+    """
     from adjoint.graph.cyclic.block import adjoint_block, forward_block
     from adjoint.graph.settings import Settings
     from adjoint.graph.solution import BlockReport
@@ -412,7 +419,10 @@ def cyclic_case(cfg, n):
 
     rng = np.random.default_rng(0)
     k = 5
-    P = sp.csr_array((np.ones(n * k), (rng.integers(n, size=n * k), np.repeat(np.arange(n), k))), shape=(n, n))
+    sources = np.repeat(np.arange(n), k)
+    targets = (np.clip(sources + rng.integers(-50, 51, n * k), 0, n - 1) if local
+               else rng.integers(n, size=n * k))
+    P = sp.csr_array((np.ones(n * k), (targets, sources)), shape=(n, n))
     P = sp.csr_array(P @ sp.diags_array(1.0 / np.asarray(P.sum(axis=0)).ravel()))  # column-stochastic
     damping = 0.85
     graph = adjoint.ConstraintGraph()
@@ -421,10 +431,14 @@ def cyclic_case(cfg, n):
     values = {"v": np.full(n, (1 - damping) / n)}
     cotangent = rng.standard_normal(n)
     (block,) = strongly_connected_blocks(graph)
-    case = f"Cyclic r = 0.85 P r + v, {n:,} unknowns, {P.nnz:,} nonzeros"
+    case = f"Cyclic r = 0.85 P r + v, {n:,} unknowns, {P.nnz:,} nonzeros" + (", links within 50 pages" if local else "")
     rows = []
-    for forward, adj, label in (("fixed_point", "fixed_point", "fixed_point both ways"),
-                                ("newton_krylov", "gmres", "GMRES both ways (Newton-Krylov forward)")):
+    methods = ((("fixed_point", "gmres", "fixed_point forward, GMRES adjoint"),
+                ("fixed_point", "direct", "fixed_point forward, direct adjoint (SuperLU, COLAMD ordering)"))
+               if local else
+               (("fixed_point", "fixed_point", "fixed_point both ways"),
+                ("newton_krylov", "gmres", "GMRES both ways (Newton-Krylov forward)")))
+    for forward, adj, label in methods:
         settings = Settings(forward=forward, adjoint=adj)
         state = {}
 
@@ -438,7 +452,7 @@ def cyclic_case(cfg, n):
 
         t_fwd = best_of(run_forward, cfg.cyclic_repeats, warmup=0)
         t_adj = best_of(run_adjoint, cfg.cyclic_repeats, warmup=0)
-        rows.append(row(case, f"adjoint / forward solve time, {label}", t_adj / t_fwd, goal="<= 1.5",
+        rows.append(row(case, f"adjoint / forward solve time, {label}", t_adj / t_fwd, goal=None if local else "<= 1.5",
                         note=f"forward {t_fwd:.2f} s ({state['report'].iterations} it), adjoint "
                              f"{t_adj:.2f} s ({state['adjoint'].iterations} it)"))
     return rows

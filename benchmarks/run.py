@@ -32,8 +32,8 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=1, help="BLAS / torch / XLA threads (default 1)")
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
     parser.add_argument("--only", nargs="*",
-                        help="run only these cases (chain, mlp, hvp, lstm, gp, graph, pure_chain, cyclic, graph_route, "
-                             "mlp_malloc)")
+                        help="run only these cases (chain, mlp, hvp, lstm, gp, graph, pure_chain, cyclic, "
+                             "cyclic_local, graph_route, deq, mlp_malloc)")
     args = parser.parse_args(argv)
     _limit_threads(args.threads)
 

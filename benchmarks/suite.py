@@ -28,6 +28,7 @@ class Suite:
             + cases.spsolve_case(self, big),
             "pure_chain": lambda: cases.graph_case(self, 1, big, "Generated pure chain"),
             "cyclic": lambda: cases.cyclic_case(self, big),
+            "cyclic_local": lambda: cases.cyclic_case(self, big, local=True),
             "graph_route": lambda: cases.graph_route_case(self, 10_000 if quick else 25_000),
             "deq": lambda: [r for width in ((64, 256) if quick else (64, 256, 1024))
                             for r in deq_cases.deq_case(self, width, cases._optional, cases.row, cases._check)],

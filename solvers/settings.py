@@ -246,6 +246,27 @@ def require_word(name: str, value) -> str:
     return value
 
 
+def one_of(*choices: str) -> Callable[[str, object], str]:
+    """The check of an option that takes one of ``choices`` (SuperLU's orderings, say).
+
+    Examples
+    --------
+    >>> one_of("COLAMD", "NATURAL")("permc_spec", "NATURAL")
+    'NATURAL'
+    >>> one_of("COLAMD", "NATURAL")("permc_spec", "AMD")
+    Traceback (most recent call last):
+    ...
+    solvers.errors.SolverSettingError: permc_spec must be one of 'COLAMD', 'NATURAL', got 'AMD'
+    """
+
+    def check(name: str, value) -> str:
+        if value not in choices:
+            raise SolverSettingError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+        return value
+
+    return check
+
+
 def require_string_keys(name: str, value) -> dict:
     """Return a copy of `value` if it is a mapping with string keys (an options database).
 

@@ -243,7 +243,7 @@ CASES = [
     ("fixed_point negative rtol", fixed_point_with(rtol=-1.0), adjoint.InvalidArgumentError, r"rtol must be a finite number >= 0, got -1"),
     ("fixed_point zero maxiter", fixed_point_with(maxiter=0), adjoint.InvalidArgumentError, r"maxiter must be a positive integer, got 0"),
     ("unknown adjoint option", solve_with(adjoint="gmres", adjoint_options={"k": 3}), adjoint.InvalidArgumentError, r"adjoint_options has no option 'k' for method 'gmres'; its options are: restart"),
-    ("unknown option under auto", solve_with(adjoint_options={"restrat": 3}), adjoint.InvalidArgumentError, r"adjoint_options has no option 'restrat' for method 'direct', 'gmres'; its options are: restart"),
+    ("unknown option under auto", solve_with(adjoint_options={"restrat": 3}), adjoint.InvalidArgumentError, r"adjoint_options has no option 'restrat' for method 'direct', 'gmres'; its options are: permc_spec, restart"),
     ("bad option value", solve_with(adjoint="neumann", adjoint_options={"k": -1}), adjoint.InvalidArgumentError, r"adjoint_options: .*k"),
     ("unknown forward option", solve_with(forward="anderson", forward_options={"memroy": 3}), adjoint.InvalidArgumentError, r"forward_options has no option 'memroy' for method 'anderson'"),
     ("unknown tangent option", tangent_with(linear="gmres", linear_options={"k": 3}), adjoint.InvalidArgumentError, r"linear_options has no option 'k' for method 'gmres'"),

@@ -12,20 +12,26 @@ import scipy.sparse.linalg
 
 from ..capabilities import LinearCapabilities
 from ..report import SolveReport, converged_reason
+from ..settings import Option, one_of
 from ..tolerance import Tolerance, relative
 from .system import LinearSystem
 
 CAPABILITIES = LinearCapabilities(needs_matrix=True)
-OPTIONS: dict = {}
+#: SuperLU's column ordering: COLAMD (its default) and the minimum-degree orderings reduce
+#: the fill of the factors; NATURAL keeps the order given.
+ORDERINGS = ("COLAMD", "MMD_AT_PLUS_A", "MMD_ATA", "NATURAL")
+OPTIONS = {"permc_spec": Option("COLAMD", one_of(*ORDERINGS))}
 
 
-def factorize(matrix):
+def factorize(matrix, permc_spec="COLAMD"):
     """Return the SuperLU factorisation of a square sparse matrix.
 
     Parameters
     ----------
     matrix : scipy.sparse matrix
         ``I - K`` (or ``I - J``), converted to CSC here.
+    permc_spec : str
+        The fill-reducing column ordering (one of ``ORDERINGS``).
 
     Returns
     -------
@@ -45,7 +51,7 @@ def factorize(matrix):
     numpy.linalg.LinAlgError: I - K is singular: SuperLU found an exactly zero pivot (Factor is exactly singular)
     """
     try:
-        return scipy.sparse.linalg.splu(scipy.sparse.csc_matrix(matrix))
+        return scipy.sparse.linalg.splu(scipy.sparse.csc_matrix(matrix), permc_spec=permc_spec)
     except RuntimeError as error:
         # SuperLU signals singularity with a bare RuntimeError
         raise numpy.linalg.LinAlgError(
@@ -53,7 +59,7 @@ def factorize(matrix):
         ) from error
 
 
-def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback):
+def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback, permc_spec):
     """Solve ``(I - K) x = b`` by sparse LU; see :mod:`solvers.tolerance` for the rule.
 
     Parameters
@@ -66,6 +72,9 @@ def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback):
         Used only to judge the residual of the answer.
     callback : callable or None
         Ignored: there are no iterations to report.
+    permc_spec : str
+        SuperLU's column ordering (option ``permc_spec``, default ``"COLAMD"``): where the
+        factors fill in, the ordering decides the memory and time of the solve.
 
     Returns
     -------
@@ -85,11 +94,11 @@ def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback):
     >>> import numpy as np
     >>> from solvers.tolerance import Tolerance
     >>> system = LinearSystem(np.array([[0.5, 0.0], [0.0, 0.0]]), np.array([1.0, 2.0]))
-    >>> x, report = solve(system, x0=None, tolerance=Tolerance(), callback=None)
+    >>> x, report = solve(system, x0=None, tolerance=Tolerance(), callback=None, permc_spec="COLAMD")
     >>> x, report.converged
     (array([2., 2.]), True)
     """
-    factors = factorize(system.assemble(sparse=True))
+    factors = factorize(system.assemble(sparse=True), permc_spec)
     x = factors.solve(system.b)
     if not numpy.all(numpy.isfinite(x)):
         raise numpy.linalg.LinAlgError(

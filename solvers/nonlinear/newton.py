@@ -22,7 +22,7 @@ from ..linear import direct
 from ..linear.dispatch import LINEAR, LinearSolver, solve_linear
 from ..linear.system import LinearSystem
 from ..monitor import Stop
-from ..settings import Option, optional, require_bool, require_damping, require_string_keys
+from ..settings import Option, check_method_options, optional, require_bool, require_damping, require_string_keys
 from ..tolerance import NEWTON_MAXITER, Tolerance
 from .line_search import MAX_HALVINGS, backtrack, plain_step
 from .problem import FixedPointProblem, iterate
@@ -192,11 +192,13 @@ def solve(problem: FixedPointProblem, z0, *, tolerance: Tolerance, callback, dam
         return newton_steps("newton", problem, z0, tolerance=tolerance, callback=callback,
                             damping=damping, line_search=line_search, solve_newton_system=krylov_direction)
 
+    lu_options = check_method_options("direct", linear_options or {}, direct.OPTIONS)
+
     def lu_direction(iteration, current):
         system = LinearSystem(problem.jacobian(current.z), current.residual)
         try:
             direction, linear = direct.solve(
-                system, x0=None, tolerance=_NEWTON_SYSTEM_TOLERANCE, callback=None
+                system, x0=None, tolerance=_NEWTON_SYSTEM_TOLERANCE, callback=None, **lu_options
             )
         except numpy.linalg.LinAlgError:
             return Stop(

@@ -9,6 +9,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as sla
 
 from solvers import linear_methods, solve_linear
+from solvers.errors import SolverSettingError
 
 LINEAR_METHODS = linear_methods()
 
@@ -238,3 +239,19 @@ def test_input_vectors_are_not_modified_or_aliased(method):
     x, _ = solve_linear(method, K, b, x0=x0)
     assert x is not b and x is not x0
     assert np.array_equal(b, b_before) and not x0.any()
+
+
+@pytest.mark.parametrize("ordering", ["COLAMD", "MMD_AT_PLUS_A", "MMD_ATA", "NATURAL"])
+def test_direct_takes_each_superlu_ordering(ordering):
+    rng = np.random.default_rng(5)
+    n = 60
+    K = sp.random_array((n, n), density=0.05, random_state=rng) * 0.3
+    b = rng.standard_normal(n)
+    x, report = solve_linear("direct", K, b, permc_spec=ordering)
+    assert report.converged
+    np.testing.assert_allclose(x, np.linalg.solve(np.eye(n) - K.toarray(), b), rtol=1e-12, atol=1e-12)
+
+
+def test_direct_refuses_an_unknown_ordering_by_name():
+    with pytest.raises(SolverSettingError, match="permc_spec must be one of 'COLAMD'.*got 'AMD'"):
+        solve_linear("direct", np.zeros((2, 2)), np.ones(2), permc_spec="AMD")
