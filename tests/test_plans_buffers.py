@@ -198,3 +198,17 @@ def test_made_here_names_what_is_held():
     read_only = np.ones(3)
     read_only.flags.writeable = False
     assert made_here([read_only], []) == [False]
+
+
+def test_a_rule_that_does_not_trace_keeps_the_rule_calls():
+    from adjoint.extend import defvjp, primitive
+
+    @primitive
+    def cube(x):
+        return x ** 3
+
+    defvjp(cube, lambda ans, x: lambda g: np.asarray(g) * 3.0 * np.asarray(x) ** 2)  # plain numpy: no trace
+    x = rng.standard_normal(5000)
+    plan = adjoint.compile(lambda x: anp.sum(cube(anp.sin(x))), x)
+    assert RECORDED not in plan.reason
+    np.testing.assert_allclose(plan(x + 0.1), 3 * np.sin(x + 0.1) ** 2 * np.cos(x + 0.1), rtol=1e-12)

@@ -58,8 +58,8 @@ def gradient_replay(fun, argnum, call, guards):
         The call to trace at (its dynamic leaves become the inputs, the differentiated first).
     guards : int
         How many guards the forward trace noted. ``None`` is returned when the backward pass
-        adds guards (a rule comparing traced values would retrace at each new mask), or when
-        the gradient leaves do not match the differentiated ones.
+        adds guards (a rule comparing traced values would retrace at each new mask), when a
+        rule cannot be traced, or when the gradient leaves do not match the differentiated ones.
 
     Returns
     -------
@@ -80,7 +80,10 @@ def gradient_replay(fun, argnum, call, guards):
     traced = [tape.input(v) for v in call.dynamic]
     n_diff = sum(call.n_differentiated)
     args = call.rebuild(traced[:n_diff], traced[n_diff:])
-    value, grads = value_and_grad(fun, argnum)(*args, **call.traced_kwargs())
+    try:
+        value, grads = value_and_grad(fun, argnum)(*args, **call.traced_kwargs())
+    except Exception:  # a rule that does not trace (plain numpy in a user's VJP, say): call the rules
+        return None
     if value.__class__ is not Traced or value.tape is not tape or len(tape.guards) != guards:
         return None
     leaves = [leaf for g in split_per_argnum(argnum, grads) for leaf in tree_flatten(g)[0]]
