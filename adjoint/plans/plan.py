@@ -131,7 +131,8 @@ def compile(fun, *example_args, argnum=0, engine="auto", forward="auto", backwar
     ``abs``, ``sort``: their rules compare values) keeps calling the rules instead. A lock
     makes the calls of one plan take turns, so a plan may be shared between threads (they
     do not run it in parallel: give each thread its own plan for that). Calling a plan from
-    inside its own function raises an ``InvalidArgumentError``. Values and gradients it returns are never overwritten.
+    inside its own function raises an ``InvalidArgumentError``. Values and gradients it
+    returns are never overwritten.
 
     *Not replayable.* A function containing ``adjoint.fixed_point``, ``root`` or ``argmin`` (its
     solve is a one-off primitive of its trace), or a guard on traced values inside a container, is traced at
