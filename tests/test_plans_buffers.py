@@ -1,10 +1,14 @@
 """Plans of array programs: the backward pass replayed into kept buffers, and gradients
 handed out without copies. A table of programs × checks against ``adjoint.grad`` and autograd."""
 
+from unittest import mock
+
 import autograd
 import autograd.numpy as agnp
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import adjoint
 import adjoint.numpy as anp
@@ -212,3 +216,66 @@ def test_a_rule_that_does_not_trace_keeps_the_rule_calls():
     plan = adjoint.compile(lambda x: anp.sum(cube(anp.sin(x))), x)
     assert RECORDED not in plan.reason
     np.testing.assert_allclose(plan(x + 0.1), 3 * np.sin(x + 0.1) ** 2 * np.cos(x + 0.1), rtol=1e-12)
+
+
+# --- property: random array programs, buffers shared by liveness --------------------------
+OPS = ["tanh", "sin", "square", "mul", "add", "matmul", "transpose", "reshape", "sum0", "slice"]
+
+
+def _apply(op, a, b, M):
+    """One operation of a random array program on (6, 6) values ``a`` and ``b``."""
+    if op in ("tanh", "sin"):
+        return getattr(anp, op)(a) * 0.9
+    if op == "square":
+        return a * a * 0.5
+    if op == "mul":
+        return a * anp.tanh(b)
+    if op == "add":
+        return a + b
+    if op == "matmul":
+        return a @ M
+    if op == "transpose":
+        return a.T
+    if op == "reshape":  # a view of a view: the buffer's liveness runs through both
+        return anp.reshape(anp.reshape(a, (36,))[::-1], (6, 6))
+    if op == "sum0":
+        return anp.sum(a, axis=0, keepdims=True) + 0.0 * a
+    return a[::-1, :] * b  # "slice"
+
+
+@st.composite
+def random_array_programs(draw):
+    """``(program, x0)``: ``program(x)`` chains random ops on (6, 6) arrays, reusing earlier values."""
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    steps = [(draw(st.sampled_from(OPS)), draw(st.integers(0, 10**6))) for _ in range(draw(st.integers(2, 12)))]
+    M = rng.standard_normal((6, 6)) / 3
+
+    def program(x):
+        values = [x]
+        for op, pick in steps:
+            values.append(_apply(op, values[-1], values[pick % len(values)], M))
+        return anp.sum(values[-1] * values[len(values) // 2])
+
+    return program, rng.standard_normal((6, 6))
+
+
+@settings(max_examples=40, deadline=None)
+@given(random_array_programs())
+def test_random_array_programs_replay_with_shared_buffers_as_grad_gives(case):
+    program, x = case
+    with mock.patch("adjoint.plans.plan.BUFFERED_BACKWARD_ENTRIES", 1):  # every array program is recorded
+        plan = adjoint.compile(program, x)
+    assert RECORDED in plan.reason, plan.reason
+    grad = adjoint.grad(program)
+    previous = None
+    for scale in (0.0, 0.3, -0.2):
+        point = x + scale * np.cos(np.arange(36.0)).reshape(6, 6)
+        value, g = plan.value_and_grad(point)
+        ref_value, ref_g = adjoint.value_and_grad(program)(point)
+        assert value == pytest.approx(ref_value, rel=1e-12, abs=1e-12)
+        np.testing.assert_allclose(g, grad(point), rtol=1e-11, atol=1e-12)
+        np.testing.assert_allclose(g, ref_g, rtol=1e-11, atol=1e-12)
+        if previous is not None:
+            np.testing.assert_array_equal(previous[0], previous[1])  # an earlier gradient stays as it was
+        previous = (g, g.copy())
