@@ -29,6 +29,9 @@ class GradientReplay:
         # Per gradient leaf, its record, or the constant it is (zero, say), read-only so
         # that it is copied, not handed out (``adjoint.tape.reverse.made_here``).
         self.program, self.gradients = program, gradients
+        # What the program keeps from call to call: its constants and its buffers.
+        self._kept = program.template[program.n:] + [params["out"] for _, _, _, params, _, _ in program.steps
+                                                     if "out" in params]
 
     def value_and_grad(self, inputs):
         """``(objective value, [gradient of each differentiated input or None])``."""
@@ -39,12 +42,7 @@ class GradientReplay:
     def held(self):
         """The arrays the program holds: the last inputs, its constants and its buffers (its
         gradients are the records it does not write into buffers, made afresh at each call)."""
-        program = self.program
-        yield from self._inputs
-        yield from program.template[program.n:]
-        for _, _, _, params, _, _ in program.steps:
-            if "out" in params:
-                yield params["out"]
+        return [*self._inputs, *self._kept]
 
 
 def gradient_replay(fun, argnum, call, guards):

@@ -14,7 +14,7 @@ import operator
 
 import numpy as np
 
-from adjoint.tape.reverse import depends_on, gradient, recorded_values
+from adjoint.tape.reverse import array_memory, depends_on, gradient, recorded_values
 from graphs.guards import guard_holds
 from graphs.rules import elementwise as ew
 from graphs.tape import _FAST_SCALARS
@@ -271,17 +271,10 @@ def _viewed_by(records, outputs):
 
 
 def _memory_owner(records):
-    """``memory_of(i)``: the record whose array owns the memory of record ``i``'s value."""
+    """``memory_of(i)``: the record whose array owns the memory of record ``i``'s value (``i``
+    itself where no record does: a view of a constant)."""
     owner = {id(rec[4]): i for i, rec in enumerate(records) if rec[4].__class__ is np.ndarray}
-
-    def memory_of(i):
-        x, found = records[i][4], i
-        while x.__class__ is np.ndarray and x.base is not None:
-            x = x.base
-            found = owner.get(id(x), found)
-        return found
-
-    return memory_of
+    return lambda i: owner.get(id(array_memory(records[i][4])), i)
 
 
 def _segments(steps, guards):

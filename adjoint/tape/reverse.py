@@ -137,10 +137,10 @@ def made_here(multipliers, held):
     candidates = [g.__class__ is np.ndarray and g.flags.writeable for g in multipliers]
     if not any(candidates):
         return candidates
-    held = {id(_memory(v)) for v in held}
+    held = {id(array_memory(v)) for v in held}
     made = []
     for c, g in zip(candidates, multipliers):
-        memory = _memory(g) if c else None
+        memory = array_memory(g) if c else None
         made.append(c and memory.__class__ is np.ndarray and id(memory) not in held)
         held.add(id(memory))
     return made
@@ -154,8 +154,16 @@ def recorded_values(records):
             yield from rec[1]
 
 
-def _memory(x):
-    """The object that owns the memory of array ``x`` (``x`` itself for anything else)."""
+def array_memory(x):
+    """The object that owns the memory of array ``x`` (``x`` itself for anything else).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = np.ones(4)
+    >>> array_memory(a[::2].reshape(2, 1)) is a, array_memory(3.0)
+    (True, 3.0)
+    """
     while x.__class__ is np.ndarray and x.base is not None:
         x = x.base
     return x

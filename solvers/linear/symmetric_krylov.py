@@ -16,8 +16,7 @@ application each, counted in ``evaluations``).
 import scipy.sparse.linalg
 
 from ..capabilities import LinearCapabilities
-from ..errors import SolverSettingError
-from ..settings import Option
+from ..settings import Option, one_of
 from ..tolerance import Tolerance
 from . import krylov
 from .system import LinearSystem
@@ -25,14 +24,8 @@ from .system import LinearSystem
 _ALGORITHMS = {"minres": scipy.sparse.linalg.minres, "cg": scipy.sparse.linalg.cg}
 
 
-def _require_algorithm(name, value):
-    if value not in _ALGORITHMS:
-        raise SolverSettingError(f"{name} must be one of {', '.join(_ALGORITHMS)}, got {value!r}")
-    return value
-
-
 CAPABILITIES = LinearCapabilities(warm_start=True)
-OPTIONS = {"algorithm": Option("minres", _require_algorithm)}
+OPTIONS = {"algorithm": Option("minres", one_of(*_ALGORITHMS))}
 
 
 def solve(system: LinearSystem, *, x0, tolerance: Tolerance, callback, algorithm):
